@@ -73,13 +73,15 @@ ConfigFile ConfigFile::from_text(std::string_view json_text, std::string source)
   }
   std::map<std::string, Value, std::less<>> values;
   for (const auto& [section, keys] : root.items()) {
+    bool known_section = false;
+    for (const auto& spec : all_keys()) {
+      known_section = known_section || spec.path.substr(0, spec.path.find('.')) == section;
+    }
+    if (!known_section) {
+      throw ConfigError(section + ": unknown key");
+    }
     if (!keys.is_object()) {
-      bool known_section = false;
-      for (const auto& spec : all_keys()) {
-        known_section = known_section || spec.path.substr(0, spec.path.find('.')) == section;
-      }
-      throw ConfigError(section + (known_section ? ": expected an object, got " + describe(keys)
-                                                 : ": unknown key"));
+      throw ConfigError(section + ": expected an object, got " + describe(keys));
     }
     for (const auto& [key, value] : keys.items()) {
       const std::string path = section + "." + key;

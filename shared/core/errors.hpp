@@ -47,4 +47,17 @@ public:
   using Error::Error;
 };
 
+// A failure of one clinic with a stable, machine-readable code (`invalid_credentials`,
+// `session_lost`, `deadline_exceeded`, ...) recorded on its work item and session row. The message
+// carries no personal data.
+class ClinicError : public Error
+{
+public:
+  ClinicError(std::string code, const std::string& message) : Error(message), m_code(std::move(code)) {}
+  [[nodiscard]] const std::string& code() const { return m_code; }
+
+private:
+  std::string m_code;
+};
+
 } // namespace shared

@@ -69,6 +69,13 @@ void configure(std::string stage, Level minimum)
   s.minimum = minimum;
 }
 
+void configure_level(Level minimum)
+{
+  auto& s = state();
+  const std::lock_guard lock(s.mutex);
+  s.minimum = minimum;
+}
+
 void set_run_id(std::string run_id)
 {
   auto& s = state();

@@ -35,6 +35,7 @@ using Fields = std::initializer_list<Field>;
 // Sets the process-wide context every line carries. Called once by stage_main / command_main.
 void configure(std::string stage, Level minimum);
 void set_run_id(std::string run_id);
+void configure_level(Level minimum);
 // Parses "debug" | "info" | "warn" | "error"; anything else is info.
 Level parse_level(std::string_view text);
 
