@@ -34,6 +34,9 @@ constexpr Query k_advance{"queue.advance", R"sql(
      SET state = $3, lease_owner = NULL, lease_expires_at = NULL, attempts = 0, updated_at = now()
    WHERE id = $1 AND lease_owner = $2 AND state = $4)sql"};
 
+constexpr Query k_add_counts{"queue.add_counts",
+                             "UPDATE sync_work_items SET counts = counts || $2::jsonb WHERE id = $1"};
+
 constexpr Query k_fail{"queue.fail", R"sql(
   UPDATE sync_work_items
      SET state = 'failed', error_code = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL,
@@ -103,6 +106,11 @@ void WorkQueue::advance(pqxx::work& tx, const WorkItem& item, StageStates states
   if (result.affected_rows() != 1) {
     throw LeaseLost("lease on clinic " + item.clinic_id.value + " was lost before its results were committed");
   }
+}
+
+void WorkQueue::add_counts(pqxx::work& tx, const WorkItem& item, const std::string& counts_json)
+{
+  db::run(tx, k_add_counts, item.id, counts_json);
 }
 
 void WorkQueue::fail(const WorkItem& item, StageStates states, std::string_view code, std::string_view message)

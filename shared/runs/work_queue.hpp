@@ -66,6 +66,9 @@ public:
   // Moves `item` to `states.output` inside the caller's transaction, the one that writes the
   // clinic's rows. Throws LeaseLost when this worker no longer holds the item.
   void advance(pqxx::work& tx, const WorkItem& item, StageStates states);
+  // Merges `counts_json` (a JSON object of per-clinic counts) into the item's counts, inside the
+  // caller's transaction; the audit stage and the run summary read them.
+  void add_counts(pqxx::work& tx, const WorkItem& item, const std::string& counts_json);
   // Records the clinic as failed with `code` and a message without personal data.
   void fail(const WorkItem& item, StageStates states, std::string_view code, std::string_view message);
   // Hands an item back for another try in this run (a transient failure): `states.input`, lease cleared.
