@@ -17,9 +17,9 @@ constexpr Query k_staged_consultations{"reconcile.select_staged_consultations", 
                     WHERE a.run_id = c.run_id AND a.clinic_id = c.clinic_id
                       AND a.neo_consultation_id = c.neo_consultation_id
                     ORDER BY a.neo_appointment_id LIMIT 1)) AS appointment_id,
-         coalesce(c.consulted_local, ''), coalesce(c.status, 'unknown'), coalesce(c.reason, ''),
-         coalesce(c.notes_html, ''), coalesce(c.notes_text, ''),
-         coalesce(c.discharge_summary_html, ''), coalesce(c.discharge_summary_text, ''),
+         coalesce(to_char(c.consulted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
+         coalesce(c.status, 'unknown'), coalesce(c.reason, ''),
+         coalesce(c.notes_html, ''), '', coalesce(c.discharge_summary_html, ''), '',
          coalesce(c.lines, '[]'::jsonb)::text, coalesce(c.content_hash, ''), c.fetch_error,
          (SELECT a.status FROM staging_appointments a
            WHERE a.run_id = c.run_id AND a.clinic_id = c.clinic_id
@@ -142,7 +142,7 @@ constexpr Query k_upsert_match{"reconcile.upsert_match", R"sql(
   VALUES ($1, $2, $3, $4, $5, $6, 1.0, $7::jsonb)
   ON CONFLICT (run_id, clinic_id, neo_consultation_id) DO UPDATE
      SET case_id = EXCLUDED.case_id, decision = EXCLUDED.decision, tier = EXCLUDED.tier,
-         reasons = EXCLUDED.reasons)sql"};
+         reasons = EXCLUDED.reasons, updated_at = now())sql"};
 
 std::vector<std::string> ids(const pqxx::result& rows)
 {
@@ -310,10 +310,21 @@ void ReconcileRepository::record_status(const shared::ClinicId& clinic, const st
 void ReconcileRepository::record_match(const shared::RunId& run, const shared::ClinicId& clinic,
                                        const std::string& consultation_id, const LinkDecision& decision)
 {
-  const nlohmann::json reasons{{"candidates", decision.candidates}};
-  shared::db::run(m_tx, k_upsert_match, run.value, clinic.value, consultation_id, decision.case_id,
-                  std::string(to_string(decision.outcome)),
-                  decision.tier ? std::optional<std::string>(std::string(to_string(*decision.tier))) : std::nullopt,
+  // staging_matches speaks record-linkage.md's vocabulary: auto_linked with tier 1 or 2, created,
+  // needs_review, unmatched.
+  std::string kind(to_string(decision.outcome));
+  std::optional<int> tier;
+  if (decision.outcome == LinkOutcome::linked) {
+    kind = decision.tier == LinkTier::created ? "created" : "auto_linked";
+    if (decision.tier == LinkTier::consultation_id) {
+      tier = 1;
+    } else if (decision.tier == LinkTier::appointment_id) {
+      tier = 2;
+    }
+  }
+  const nlohmann::json reasons{{"candidates", decision.candidates},
+                               {"via", decision.tier ? std::string(to_string(*decision.tier)) : std::string()}};
+  shared::db::run(m_tx, k_upsert_match, run.value, clinic.value, consultation_id, decision.case_id, kind, tier,
                   reasons.dump());
 }
 
