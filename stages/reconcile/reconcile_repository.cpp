@@ -1,6 +1,7 @@
 #include "stages/reconcile/reconcile_repository.hpp"
 
 #include "shared/db/connection.hpp"
+#include "shared/idexx/idexx_parsing.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,7 @@ constexpr Query k_staged_consultations{"reconcile.select_staged_consultations", 
                     ORDER BY a.neo_appointment_id LIMIT 1)) AS appointment_id,
          coalesce(to_char(c.consulted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
          coalesce(c.status, 'unknown'), coalesce(c.reason, ''),
-         coalesce(c.notes_html, ''), '', coalesce(c.discharge_summary_html, ''), '',
+         coalesce(c.notes_html, ''), NULL, coalesce(c.discharge_summary_html, ''), NULL,
          coalesce(c.lines, '[]'::jsonb)::text, coalesce(c.content_hash, ''), c.fetch_error,
          (SELECT a.status FROM staging_appointments a
            WHERE a.run_id = c.run_id AND a.clinic_id = c.clinic_id
@@ -186,10 +187,11 @@ std::vector<StagedConsultation> ReconcileRepository::staged_consultations(const 
     content.date = row[2].as<std::string>();
     content.status = row[3].as<std::string>();
     content.reason = row[4].as<std::string>();
+    // Plain text is derived here, not staged: staging keeps what Neo sent (HTML as received).
     content.notes_html = row[5].as<std::string>();
-    content.notes_text = row[6].as<std::string>();
+    content.notes_text = shared::idexx::html_to_text(content.notes_html);
     content.discharge_summary_html = row[7].as<std::string>();
-    content.discharge_summary_text = row[8].as<std::string>();
+    content.discharge_summary_text = shared::idexx::html_to_text(content.discharge_summary_html);
     content.lines = parse_lines(row[9].as<std::string>());
     content.content_hash = row[10].as<std::string>();
     staged.fetch_error = optional_text(row[11]);

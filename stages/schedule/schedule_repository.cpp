@@ -1,0 +1,184 @@
+#include "stages/schedule/schedule_repository.hpp"
+
+#include "shared/db/connection.hpp"
+
+namespace schedule {
+
+namespace {
+
+using shared::db::Query;
+
+constexpr Query k_clinic{"schedule.select_clinic", R"sql(
+  SELECT c.name, coalesce(c.phone, ''), coalesce(c.timezone, 'America/Los_Angeles'),
+         nullif(c.outbound_assistant_id, ''), nullif(c.outbound_phone_number_id, ''),
+         coalesce(a.is_enabled, false) AND coalesce(a.auto_call_enabled, false),
+         a.call_delay_days, a.preferred_call_time::text, s.id, s.user_id,
+         coalesce(u.test_mode_enabled, false), nullif(u.test_contact_phone, '')
+    FROM clinics c
+    LEFT JOIN auto_scheduling_config a ON a.clinic_id = c.id
+    LEFT JOIN idexx_sync_sessions s ON s.clinic_id = c.id AND s.run_id = $1
+    LEFT JOIN users u ON u.id = s.user_id
+   WHERE c.id = $2)sql"};
+
+constexpr Query k_linked{"schedule.select_linked_consultations", R"sql(
+  SELECT s.neo_consultation_id, coalesce(s.neo_appointment_id, ''), c.id, c.status::text, coalesce(c.type::text, 'checkup'),
+         coalesce(c.call_enabled, true), c.call_delay_days,
+         coalesce(c.metadata #>> '{pimsConsultation,notesText}', ''),
+         coalesce(c.metadata #>> '{pimsConsultation,dischargeSummaryText}', ''),
+         coalesce(c.metadata #>> '{pimsAppointment,date}', ''),
+         coalesce(to_char(c.scheduled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
+         coalesce((SELECT a.status FROM staging_appointments a
+                    WHERE a.clinic_id = s.clinic_id AND a.neo_appointment_id = s.neo_appointment_id
+                      AND a.run_id = (SELECT run_id FROM idexx_sync_sessions WHERE id = s.sync_session_id)
+                    LIMIT 1), ''),
+         coalesce(p.name, c.metadata #>> '{pimsAppointment,patient,name}', ''),
+         coalesce(p.species, c.metadata #>> '{entities,patient,species}', ''),
+         coalesce(p.owner_name, c.metadata #>> '{pimsAppointment,client,name}', ''),
+         coalesce(p.owner_phone, c.metadata #>> '{pimsAppointment,client,phone}', ''),
+         EXISTS (SELECT 1 FROM scheduled_discharge_calls d
+                  WHERE d.case_id = c.id AND d.call_kind IS NULL
+                    AND d.status IN ('queued', 'ringing', 'in_progress', 'completed')),
+         coalesce(k.never_auto_schedule, false) OR NOT coalesce(k.auto_schedule_call, true),
+         k.call_delay_days, k.preferred_call_time::text
+    FROM consultation_sync_status s
+    JOIN cases c ON c.id = s.case_id
+    LEFT JOIN LATERAL (SELECT * FROM patients WHERE case_id = c.id ORDER BY created_at LIMIT 1) p ON true
+    LEFT JOIN clinic_case_type_cadence k ON k.clinic_id = s.clinic_id AND k.case_type = c.type::text
+   WHERE s.clinic_id = $1 AND s.sync_session_id = $2 AND s.status = 'synced'
+   ORDER BY s.neo_consultation_id)sql"};
+
+constexpr Query k_call_exists{"schedule.call_exists",
+                              "SELECT 1 FROM scheduled_discharge_calls WHERE case_id = $1 AND call_kind = 'discharge'"};
+
+constexpr Query k_insert_call{"schedule.insert_call", R"sql(
+  INSERT INTO scheduled_discharge_calls
+    (user_id, case_id, assistant_id, outbound_phone_number_id, customer_phone, scheduled_for, status,
+     dynamic_variables, metadata, call_kind, publish_version, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9::jsonb, 'discharge', 1, now(), now())
+  ON CONFLICT (case_id, call_kind) DO NOTHING
+  RETURNING id)sql"};
+
+// The product's auto-scheduler picks cases with both columns NULL: set them in the same
+// transaction as the call row (data-model.md 12).
+constexpr Query k_mark_case_scheduled{"schedule.mark_case_scheduled", R"sql(
+  UPDATE cases SET auto_scheduled_at = coalesce(auto_scheduled_at, now()),
+                   scheduling_source = coalesce(scheduling_source, 'auto'), updated_at = now()
+   WHERE id = $1)sql"};
+
+constexpr Query k_pending{"schedule.select_pending_calls", R"sql(
+  SELECT d.id, d.publish_version, to_char(d.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
+   WHERE c.clinic_id = $1 AND d.status = 'pending_publish' AND d.call_kind = 'discharge'
+   ORDER BY d.scheduled_for, d.id)sql"};
+
+constexpr Query k_move_due{"schedule.move_due_time", R"sql(
+  UPDATE scheduled_discharge_calls SET scheduled_for = $2::timestamptz, updated_at = now()
+   WHERE id = $1 AND status = 'pending_publish')sql"};
+
+constexpr Query k_mark_queued{"schedule.mark_queued", R"sql(
+  UPDATE scheduled_discharge_calls
+     SET status = 'queued', qstash_message_id = $2,
+         metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('qstash_message_id', $2::text),
+         updated_at = now()
+   WHERE id = $1 AND status = 'pending_publish')sql"};
+
+constexpr Query k_mark_failed{"schedule.mark_failed", R"sql(
+  UPDATE scheduled_discharge_calls
+     SET status = 'failed',
+         metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('error', $2::text, 'failed_at', now()),
+         updated_at = now()
+   WHERE id = $1 AND status = 'pending_publish')sql"};
+
+std::optional<std::string> optional_text(const pqxx::field& field)
+{
+  return field.is_null() ? std::nullopt : std::optional<std::string>(field.as<std::string>());
+}
+
+std::optional<int> optional_int(const pqxx::field& field)
+{
+  return field.is_null() ? std::nullopt : std::optional<int>(field.as<int>());
+}
+
+} // namespace
+
+ClinicCallSettings ScheduleRepository::clinic(const shared::RunId& run, const shared::ClinicId& clinic)
+{
+  const auto rows = shared::db::run(m_tx, k_clinic, run.value, clinic.value);
+  if (rows.empty()) {
+    throw shared::InvariantError("clinic " + clinic.value + " is gone");
+  }
+  const auto& row = rows[0];
+  return ClinicCallSettings{.name = row[0].as<std::string>(), .phone = row[1].as<std::string>(),
+                            .timezone = row[2].as<std::string>(), .assistant_id = optional_text(row[3]),
+                            .phone_number_id = optional_text(row[4]), .auto_calls = row[5].as<bool>(),
+                            .delay_days = optional_int(row[6]), .call_time = optional_text(row[7]),
+                            .session_id = optional_text(row[8]), .call_owner = optional_text(row[9]),
+                            .test_mode = row[10].as<bool>(), .test_phone = optional_text(row[11])};
+}
+
+std::vector<LinkedConsultation> ScheduleRepository::linked_consultations(const shared::ClinicId& clinic,
+                                                                         const std::string& session_id)
+{
+  std::vector<LinkedConsultation> out;
+  for (const auto& row : shared::db::run(m_tx, k_linked, clinic.value, session_id)) {
+    out.push_back(LinkedConsultation{
+        .consultation_id = row[0].as<std::string>(), .appointment_id = row[1].as<std::string>(),
+        .case_id = row[2].as<std::string>(), .case_status = row[3].as<std::string>(),
+        .case_type = row[4].as<std::string>(), .call_enabled = row[5].as<bool>(),
+        .case_delay_days = optional_int(row[6]), .notes_text = row[7].as<std::string>(),
+        .discharge_summary_text = row[8].as<std::string>(), .visit_date = row[9].as<std::string>(),
+        .visit_start = row[10].as<std::string>(), .appointment_status = row[11].as<std::string>(),
+        .pet_name = row[12].as<std::string>(), .pet_species = row[13].as<std::string>(),
+        .owner_name = row[14].as<std::string>(), .owner_phone_raw = row[15].as<std::string>(),
+        .product_call_exists = row[16].as<bool>(), .cadence_blocks = row[17].as<bool>(),
+        .cadence_delay_days = optional_int(row[18]), .cadence_call_time = optional_text(row[19])});
+  }
+  return out;
+}
+
+bool ScheduleRepository::call_exists(const std::string& case_id)
+{
+  return !shared::db::run(m_tx, k_call_exists, case_id).empty();
+}
+
+bool ScheduleRepository::insert_call(const NewCall& call)
+{
+  const auto rows = shared::db::run(m_tx, k_insert_call, call.user_id, call.case_id, call.assistant_id,
+                                    call.phone_number_id, call.customer_phone,
+                                    shared::format_iso8601(call.scheduled_for), call.status,
+                                    call.dynamic_variables_json, call.metadata_json);
+  if (rows.empty()) {
+    return false;
+  }
+  if (call.status == "pending_publish") {
+    shared::db::run(m_tx, k_mark_case_scheduled, call.case_id);
+  }
+  return true;
+}
+
+std::vector<PendingCall> ScheduleRepository::pending_calls(const shared::ClinicId& clinic)
+{
+  std::vector<PendingCall> out;
+  for (const auto& row : shared::db::run(m_tx, k_pending, clinic.value)) {
+    out.push_back(PendingCall{.call_id = row[0].as<std::string>(), .publish_version = row[1].as<int>(),
+                              .scheduled_for = shared::parse_iso8601(row[2].as<std::string>())});
+  }
+  return out;
+}
+
+void ScheduleRepository::move_due_time(const std::string& call_id, shared::Instant due)
+{
+  shared::db::run(m_tx, k_move_due, call_id, shared::format_iso8601(due));
+}
+
+bool ScheduleRepository::mark_queued(const std::string& call_id, const std::string& message_id)
+{
+  return shared::db::run(m_tx, k_mark_queued, call_id, message_id).affected_rows() == 1;
+}
+
+bool ScheduleRepository::mark_failed(const std::string& call_id, const std::string& error)
+{
+  return shared::db::run(m_tx, k_mark_failed, call_id, error).affected_rows() == 1;
+}
+
+} // namespace schedule

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "shared/core/clock.hpp"
+#include "shared/core/ids.hpp"
+
+#include <pqxx/pqxx>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace schedule {
+
+// The clinic as the schedule stage needs it.
+struct ClinicCallSettings
+{
+  std::string name;
+  std::string phone;
+  std::string timezone;
+  std::optional<std::string> assistant_id;      // clinics.outbound_assistant_id
+  std::optional<std::string> phone_number_id;   // clinics.outbound_phone_number_id
+  bool auto_calls = false;                      // auto_scheduling_config.is_enabled && auto_call_enabled
+  std::optional<int> delay_days;                // auto_scheduling_config.call_delay_days
+  std::optional<std::string> call_time;         // auto_scheduling_config.preferred_call_time, HH:MM[:SS]
+  std::optional<std::string> session_id;        // this run's idexx_sync_sessions row
+  std::optional<std::string> call_owner;        // its user_id: the credential owner owns the calls
+  bool test_mode = false;                       // the owner's users.test_mode_enabled
+  std::optional<std::string> test_phone;        // users.test_contact_phone
+};
+
+// A consultation linked in this run, with what the planner and the call script need.
+struct LinkedConsultation
+{
+  std::string consultation_id;
+  std::string appointment_id;
+  std::string case_id;
+  std::string case_status;
+  std::string case_type;
+  bool call_enabled = true;
+  std::optional<int> case_delay_days;
+  std::string notes_text;
+  std::string discharge_summary_text;
+  std::string visit_date;                       // clinic-local YYYY-MM-DD, "" when unknown
+  std::string visit_start;                      // ISO-8601 UTC of the visit, "" when unknown
+  std::string appointment_status;               // canonical, from this run's calendar
+  std::string pet_name;
+  std::string pet_species;
+  std::string owner_name;
+  std::string owner_phone_raw;
+  bool product_call_exists = false;
+  bool cadence_blocks = false;                  // the case type's cadence says no automatic call
+  std::optional<int> cadence_delay_days;
+  std::optional<std::string> cadence_call_time;
+};
+
+// A call row waiting to be published (this run's or an earlier one's).
+struct PendingCall
+{
+  std::string call_id;
+  int publish_version = 1;
+  shared::Instant scheduled_for;
+};
+
+class ScheduleRepository
+{
+public:
+  explicit ScheduleRepository(pqxx::work& tx) : m_tx(tx) {}
+
+  ClinicCallSettings clinic(const shared::RunId& run, const shared::ClinicId& clinic);
+  std::vector<LinkedConsultation> linked_consultations(const shared::ClinicId& clinic, const std::string& session_id);
+  // True when the case already has our discharge call row.
+  bool call_exists(const std::string& case_id);
+
+  struct NewCall
+  {
+    std::string user_id;
+    std::string case_id;
+    std::optional<std::string> assistant_id;
+    std::optional<std::string> phone_number_id;
+    std::optional<std::string> customer_phone;
+    shared::Instant scheduled_for;
+    std::string status;                 // pending_publish | skipped
+    std::string dynamic_variables_json;
+    std::string metadata_json;
+  };
+  // Inserts the outbox row, unique per (case_id, call_kind): false when it already existed. A
+  // pending call also marks the case auto-scheduled, so the product's scheduler leaves it alone.
+  bool insert_call(const NewCall& call);
+
+  std::vector<PendingCall> pending_calls(const shared::ClinicId& clinic);
+  void move_due_time(const std::string& call_id, shared::Instant due);
+  // pending_publish -> queued with the message id; false when someone else moved the row first.
+  bool mark_queued(const std::string& call_id, const std::string& message_id);
+  bool mark_failed(const std::string& call_id, const std::string& error);
+
+private:
+  pqxx::work& m_tx;
+};
+
+} // namespace schedule
