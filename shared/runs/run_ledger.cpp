@@ -19,13 +19,13 @@ constexpr Query k_fail_abandoned{"runs.fail_abandoned", R"sql(
   RETURNING run_id)sql"};
 
 constexpr Query k_insert_running{"runs.insert_running", R"sql(
-  INSERT INTO sync_runs (run_id, trigger, status, started_at, heartbeat_at)
-  VALUES ($1, $2, 'running', now(), now())
+  INSERT INTO sync_runs (run_id, trigger, status, window_start, window_end, started_at, heartbeat_at)
+  VALUES ($1, $2, 'running', $3::timestamptz, $4::timestamptz, now(), now())
   ON CONFLICT DO NOTHING)sql"};
 
 constexpr Query k_insert_skipped{"runs.insert_skipped", R"sql(
-  INSERT INTO sync_runs (run_id, trigger, status, started_at, finished_at, error)
-  VALUES ($1, $2, 'skipped', now(), now(), 'another run is open: ' || $3)
+  INSERT INTO sync_runs (run_id, trigger, status, window_start, window_end, started_at, finished_at, error)
+  VALUES ($1, $2, 'skipped', $4::timestamptz, $5::timestamptz, now(), now(), 'another run is open: ' || $3)
   ON CONFLICT (run_id) DO NOTHING)sql"};
 
 constexpr Query k_select_status{"runs.select_status", "SELECT status FROM sync_runs WHERE run_id = $1"};
@@ -105,14 +105,16 @@ RunLedger::RunLedger(pqxx::connection& connection, LedgerSettings settings)
 {
 }
 
-Membership RunLedger::open_or_join(const RunId& run_id, Trigger trigger)
+Membership RunLedger::open_or_join(const RunId& run_id, Trigger trigger, Instant window_from, Instant window_to)
 {
   return db::with_transaction(m_connection, [&](pqxx::work& tx) {
     for (const auto& row : db::run(tx, k_fail_abandoned, run_id.value,
                                    static_cast<double>(m_settings.abandon_after.count()))) {
       logging::warn("run.abandoned", {{"abandoned_run_id", row[0].as<std::string>()}});
     }
-    db::run(tx, k_insert_running, run_id.value, std::string(to_string(trigger)));
+    const auto from = format_iso8601(window_from);
+    const auto to = format_iso8601(window_to);
+    db::run(tx, k_insert_running, run_id.value, std::string(to_string(trigger)), from, to);
     const auto membership = membership_of(tx, run_id);
     if (membership != Membership::absent) {
       return membership;
@@ -120,7 +122,7 @@ Membership RunLedger::open_or_join(const RunId& run_id, Trigger trigger)
     // The insert met the one-open-run index: another run is alive.
     const auto open = db::run(tx, k_select_open);
     const std::string other = open.empty() ? "unknown" : open[0][0].as<std::string>();
-    db::run(tx, k_insert_skipped, run_id.value, std::string(to_string(trigger)), other);
+    db::run(tx, k_insert_skipped, run_id.value, std::string(to_string(trigger)), other, from, to);
     logging::warn("run.skipped", {{"open_run_id", other}});
     return Membership::skipped;
   });

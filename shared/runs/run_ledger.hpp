@@ -44,7 +44,8 @@ public:
   // Extract's entry (Decision 17): fails an open run of another id whose heartbeat is older than
   // `abandon_after` (reason `abandoned`), then opens `run_id` or joins it; a run of another id that
   // is still alive makes this one `skipped`.
-  Membership open_or_join(const RunId& run_id, Trigger trigger);
+  // `window_from`/`window_to` is the run's default window (each clinic's own lives on its item).
+  Membership open_or_join(const RunId& run_id, Trigger trigger, Instant window_from, Instant window_to);
   // The other stages only join: they never open a run.
   Membership join(const RunId& run_id);
   // Live pods refresh the run's heartbeat.

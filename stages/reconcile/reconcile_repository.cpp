@@ -71,9 +71,9 @@ constexpr Query k_cases_by_appointment{"reconcile.select_cases_by_appointment_id
    ORDER BY c.id)sql"};
 
 constexpr Query k_insert_case{"reconcile.insert_case", R"sql(
-  INSERT INTO cases (clinic_id, source, external_id, status, type, visibility, scheduled_at, metadata,
+  INSERT INTO cases (user_id, clinic_id, source, external_id, status, type, visibility, scheduled_at, metadata,
                      created_at, updated_at)
-  VALUES ($1, 'pims:idexx-neo', 'pims-appt-idexx-neo-' || $2, 'draft', $3, 'private', $4::timestamptz,
+  VALUES (NULL, $1, 'pims:idexx-neo', 'pims-appt-idexx-neo-' || $2, 'draft', $3, 'private', $4::timestamptz,
           $5::jsonb, now(), now())
   ON CONFLICT DO NOTHING
   RETURNING id)sql"};

@@ -1,0 +1,242 @@
+#include "stages/extract/extract_repository.hpp"
+
+#include "shared/crypto/hashing.hpp"
+#include "shared/db/connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace extract {
+
+namespace {
+
+using shared::db::Query;
+
+constexpr Query k_add_work_items{"extract.add_work_items", R"sql(
+  INSERT INTO sync_work_items (run_id, clinic_id, state, window_start, window_end)
+  SELECT $1, c.id, 'pending', $2::timestamptz, $3::timestamptz
+    FROM clinics c JOIN clinic_sync_state s ON s.clinic_id = c.id
+   WHERE s.idexx_sync_enabled AND coalesce(c.is_active, false)
+     AND coalesce(c.pims_type, 'idexx_neo') = 'idexx_neo'
+  ON CONFLICT (run_id, clinic_id) DO NOTHING)sql"};
+
+constexpr Query k_clinic{"extract.select_clinic", R"sql(
+  SELECT coalesce(c.timezone, 'America/Los_Angeles'), nullif(c.idexx_base_url, ''),
+         to_char(s.last_window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    FROM clinics c LEFT JOIN clinic_sync_state s ON s.clinic_id = c.id
+   WHERE c.id = $1)sql"};
+
+constexpr Query k_backfills{"extract.select_backfills", R"sql(
+  SELECT id, to_char(window_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         to_char(window_to AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    FROM backfill_requests WHERE clinic_id = $1 AND state = 'pending' ORDER BY id)sql"};
+
+constexpr Query k_open_session{"extract.open_session", R"sql(
+  INSERT INTO idexx_sync_sessions (user_id, clinic_id, credential_id, session_type, status, started_at, run_id,
+                                   window_start, window_end, created_at, updated_at)
+  VALUES ($1, $2, $3, 'full_sync', 'in_progress', now(), $4, $5::timestamptz, $6::timestamptz, now(), now())
+  ON CONFLICT (run_id, clinic_id) DO UPDATE
+     SET credential_id = EXCLUDED.credential_id, user_id = EXCLUDED.user_id, status = 'in_progress',
+         window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, updated_at = now()
+  RETURNING id)sql"};
+
+constexpr Query k_login_refused{"extract.record_login_refusal", R"sql(
+  UPDATE idexx_credentials SET validation_status = $2, last_validated_at = now(), updated_at = now()
+   WHERE id = $1)sql"};
+
+constexpr Query k_upsert_appointment{"extract.upsert_staged_appointment", R"sql(
+  INSERT INTO staging_appointments
+    (run_id, clinic_id, neo_appointment_id, neo_consultation_id, start_at, end_at, local_date, start_local,
+     patient_id, patient_name, client_id, client_name, phone_raw, email, provider, resource_id, appointment_type,
+     reason, status_raw, status, is_block, time_flags, raw, content_hash)
+  VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7::date, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+          $17, $18, $19, $20, $21, $22, $23::jsonb, $24)
+  ON CONFLICT (run_id, clinic_id, neo_appointment_id) DO UPDATE
+     SET neo_consultation_id = EXCLUDED.neo_consultation_id, start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at,
+         local_date = EXCLUDED.local_date, start_local = EXCLUDED.start_local, patient_id = EXCLUDED.patient_id,
+         patient_name = EXCLUDED.patient_name, client_id = EXCLUDED.client_id, client_name = EXCLUDED.client_name,
+         phone_raw = EXCLUDED.phone_raw, email = EXCLUDED.email, provider = EXCLUDED.provider,
+         resource_id = EXCLUDED.resource_id, appointment_type = EXCLUDED.appointment_type, reason = EXCLUDED.reason,
+         status_raw = EXCLUDED.status_raw, status = EXCLUDED.status, is_block = EXCLUDED.is_block,
+         time_flags = EXCLUDED.time_flags, raw = EXCLUDED.raw, content_hash = EXCLUDED.content_hash)sql"};
+
+constexpr Query k_upsert_consultation{"extract.upsert_staged_consultation", R"sql(
+  INSERT INTO staging_consultations
+    (run_id, clinic_id, neo_consultation_id, neo_appointment_id, consulted_at, local_date, status, reason,
+     patient_id, patient_name, patient_species, patient_breed, client_id, client_name, phone_raw, email,
+     notes_html, discharge_summary_html, lines, fetch_error, raw, content_hash)
+  VALUES ($1, $2, $3, $4, $5::timestamptz, $6::date, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+          $19::jsonb, $20, $21::jsonb, $22)
+  ON CONFLICT (run_id, clinic_id, neo_consultation_id) DO UPDATE
+     SET neo_appointment_id = EXCLUDED.neo_appointment_id, consulted_at = EXCLUDED.consulted_at,
+         local_date = EXCLUDED.local_date, status = EXCLUDED.status, reason = EXCLUDED.reason,
+         patient_id = EXCLUDED.patient_id, patient_name = EXCLUDED.patient_name,
+         patient_species = EXCLUDED.patient_species, patient_breed = EXCLUDED.patient_breed,
+         client_id = EXCLUDED.client_id, client_name = EXCLUDED.client_name, phone_raw = EXCLUDED.phone_raw,
+         email = EXCLUDED.email, notes_html = EXCLUDED.notes_html,
+         discharge_summary_html = EXCLUDED.discharge_summary_html, lines = EXCLUDED.lines,
+         fetch_error = EXCLUDED.fetch_error, raw = EXCLUDED.raw, content_hash = EXCLUDED.content_hash)sql"};
+
+constexpr Query k_clear_quarantine{"extract.clear_quarantine",
+                                   "DELETE FROM staging_quarantine WHERE run_id = $1 AND clinic_id = $2"};
+
+constexpr Query k_quarantine{"extract.insert_quarantine", R"sql(
+  INSERT INTO staging_quarantine (run_id, clinic_id, record_kind, neo_id, reason, raw, raw_text)
+  VALUES ($1, $2, $3, NULL, $4,
+          CASE WHEN $6 THEN $5::jsonb END, CASE WHEN NOT $6 THEN $5 END))sql"};
+
+constexpr Query k_mark_pending{"extract.upsert_pending_status", R"sql(
+  INSERT INTO consultation_sync_status (clinic_id, neo_consultation_id, neo_appointment_id, sync_session_id, status,
+                                        last_sync_attempt, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, 'pending', now(), now(), now())
+  ON CONFLICT (clinic_id, neo_consultation_id) DO UPDATE
+     SET sync_session_id = EXCLUDED.sync_session_id,
+         neo_appointment_id = coalesce(EXCLUDED.neo_appointment_id, consultation_sync_status.neo_appointment_id),
+         last_sync_attempt = now(), updated_at = now())sql"};
+
+constexpr Query k_item_window{"extract.record_item_window", R"sql(
+  UPDATE sync_work_items SET window_start = $3::timestamptz, window_end = $4::timestamptz
+   WHERE run_id = $1 AND clinic_id = $2)sql"};
+
+constexpr Query k_watermark{"extract.advance_watermark", R"sql(
+  UPDATE clinic_sync_state
+     SET last_window_end = greatest(coalesce(last_window_end, $2::timestamptz), $2::timestamptz), updated_at = now()
+   WHERE clinic_id = $1)sql"};
+
+constexpr Query k_serve_backfills{"extract.serve_backfills", R"sql(
+  WITH served AS (
+    UPDATE backfill_requests SET state = 'served', served_by_run = $2, served_at = now()
+     WHERE id = ANY($1::bigint[]) AND state = 'pending' RETURNING 1)
+  UPDATE sync_runs SET backfills_served = backfills_served + (SELECT count(*) FROM served) WHERE run_id = $2)sql"};
+
+std::optional<std::string> nonempty(const std::string& text)
+{
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+}
+
+std::optional<std::string> iso(const std::optional<shared::Instant>& instant)
+{
+  return instant ? std::optional<std::string>(shared::format_iso8601(*instant)) : std::nullopt;
+}
+
+std::string date_text(std::chrono::year_month_day day)
+{
+  return shared::format_date(day);
+}
+
+} // namespace
+
+std::int64_t ExtractRepository::add_work_items(const shared::RunId& run, const Window& default_window)
+{
+  return static_cast<std::int64_t>(shared::db::run(m_tx, k_add_work_items, run.value,
+                                                   shared::format_iso8601(default_window.from),
+                                                   shared::format_iso8601(default_window.to))
+                                       .affected_rows());
+}
+
+ClinicToExtract ExtractRepository::clinic(const shared::ClinicId& clinic)
+{
+  const auto rows = shared::db::run(m_tx, k_clinic, clinic.value);
+  if (rows.empty()) {
+    throw shared::InvariantError("clinic " + clinic.value + " is gone");
+  }
+  ClinicToExtract info{.timezone = rows[0][0].as<std::string>(),
+                       .base_url = rows[0][1].is_null() ? std::nullopt
+                                                        : std::optional<std::string>(rows[0][1].as<std::string>()),
+                       .last_window_end = {}, .backfill_ids = {}, .backfills = {}};
+  if (!rows[0][2].is_null()) {
+    info.last_window_end = shared::parse_iso8601(rows[0][2].as<std::string>());
+  }
+  for (const auto& row : shared::db::run(m_tx, k_backfills, clinic.value)) {
+    info.backfill_ids.push_back(row[0].as<std::int64_t>());
+    info.backfills.push_back({shared::parse_iso8601(row[1].as<std::string>()), shared::parse_iso8601(row[2].as<std::string>())});
+  }
+  return info;
+}
+
+std::string ExtractRepository::open_session(const shared::RunId& run, const shared::ClinicId& clinic,
+                                            const std::string& user_id, const std::string& credential_id,
+                                            const Window& window)
+{
+  return shared::db::run(m_tx, k_open_session, user_id, clinic.value, credential_id, run.value,
+                         shared::format_iso8601(window.from), shared::format_iso8601(window.to))[0][0]
+      .as<std::string>();
+}
+
+void ExtractRepository::record_login_refusal(const std::string& credential_id, const std::string& validation_status)
+{
+  shared::db::run(m_tx, k_login_refused, credential_id, validation_status);
+}
+
+StagingCounts ExtractRepository::stage(const shared::RunId& run, const shared::ClinicId& clinic,
+                                       const std::string& session_id, const Window& window,
+                                       const ExtractedClinic& extracted, const ClinicToExtract& info)
+{
+  StagingCounts counts;
+  const shared::ClinicZone zone(info.timezone);
+  for (const auto& a : extracted.appointments) {
+    const std::optional<std::string> consultation =
+        a.consultation_id ? std::optional<std::string>(a.consultation_id->value) : std::nullopt;
+    const std::optional<std::string> flags =
+        a.start.kind == shared::LocalTimeKind::unique ? std::nullopt
+        : a.start.kind == shared::LocalTimeKind::in_gap ? std::optional<std::string>("dst_gap")
+                                                          : std::optional<std::string>("dst_overlap");
+    const std::optional<std::string> end = a.end ? iso(a.end->utc) : std::nullopt;
+    shared::db::run(m_tx, k_upsert_appointment, run.value, clinic.value, a.id.value, consultation,
+                    shared::format_iso8601(a.start.utc), end, date_text(a.local_date),
+                    shared::format_local(zone.to_local(a.start.utc)), nonempty(a.patient_id), nonempty(a.patient_name),
+                    nonempty(a.client_id), nonempty(a.client_name), nonempty(a.phone_raw), nonempty(a.email),
+                    nonempty(a.provider), nonempty(a.resource_id), nonempty(a.type), nonempty(a.reason),
+                    nonempty(a.status_raw), std::string(shared::idexx::to_string(a.status)), a.is_block, flags,
+                    a.raw_json, shared::crypto::sha256_hex(a.raw_json));
+    ++counts.appointments;
+  }
+  for (const auto& c : extracted.consultations) {
+    const std::optional<std::string> appointment =
+        c.appointment_id ? std::optional<std::string>(c.appointment_id->value) : std::nullopt;
+    const std::optional<std::string> local_day =
+        c.consulted_at ? std::optional<std::string>(date_text(zone.local_date(*c.consulted_at))) : std::nullopt;
+    if (c.detail) {
+      const auto& d = *c.detail;
+      nlohmann::json lines = nlohmann::json::array();
+      for (const auto& line : d.lines) {
+        lines.push_back({{"name", line.name}, {"quantity", line.quantity}, {"declined", line.declined}});
+      }
+      shared::db::run(m_tx, k_upsert_consultation, run.value, clinic.value, c.id.value, appointment, iso(c.consulted_at),
+                      local_day, std::string(shared::idexx::to_string(d.status)), nonempty(d.reason),
+                      nonempty(d.patient_id), nonempty(d.patient_name), nonempty(d.species_raw), nonempty(d.breed),
+                      nonempty(d.client_id), nonempty(d.client_name), nonempty(d.client_phone_raw),
+                      nonempty(d.client_email), d.notes_html, d.discharge_summary_html,
+                      lines.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), std::optional<std::string>{},
+                      d.raw_json, c.content_hash);
+    } else {
+      shared::db::run(m_tx, k_upsert_consultation, run.value, clinic.value, c.id.value, appointment, iso(c.consulted_at),
+                      local_day, std::optional<std::string>{}, std::optional<std::string>{}, std::optional<std::string>{},
+                      std::optional<std::string>{}, std::optional<std::string>{}, std::optional<std::string>{},
+                      std::optional<std::string>{}, std::optional<std::string>{}, std::optional<std::string>{},
+                      std::optional<std::string>{}, std::optional<std::string>{}, std::optional<std::string>{}, "[]",
+                      c.fetch_error, std::optional<std::string>{}, std::optional<std::string>{});
+      ++counts.fetch_failures;
+    }
+    shared::db::run(m_tx, k_mark_pending, clinic.value, c.id.value, appointment, session_id);
+    ++counts.consultations;
+  }
+  shared::db::run(m_tx, k_clear_quarantine, run.value, clinic.value);
+  for (const auto& record : extracted.quarantined) {
+    const bool is_json = nlohmann::json::accept(record.raw_json);
+    shared::db::run(m_tx, k_quarantine, run.value, clinic.value, record.kind, record.reason, record.raw_json, is_json);
+    ++counts.quarantined;
+  }
+  shared::db::run(m_tx, k_watermark, clinic.value, shared::format_iso8601(window.to));
+  shared::db::run(m_tx, k_item_window, run.value, clinic.value, shared::format_iso8601(window.from),
+                  shared::format_iso8601(window.to));
+  if (!info.backfill_ids.empty()) {
+    std::vector<std::string> ids;
+    for (const auto id : info.backfill_ids) {
+      ids.push_back(std::to_string(id));
+    }
+    shared::db::run(m_tx, k_serve_backfills, shared::db::sql_array(ids), run.value);
+  }
+  return counts;
+}
+
+} // namespace extract
