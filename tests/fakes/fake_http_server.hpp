@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tests::fakes {
+
+// One request as the fake server received it. `target` is the raw path and query from the request
+// line, not decoded, so a test can see exactly how the client encoded it.
+struct FakeRequest
+{
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> cookies;
+  std::string body;
+
+  // The path part of `target` (still percent-encoded) and the raw query after `?` (empty if none).
+  [[nodiscard]] std::string path() const;
+  [[nodiscard]] std::string raw_query() const;
+  // First header with `name`, compared case-insensitively; std::nullopt when absent.
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
+  // First cookie called `name` (case-sensitive); std::nullopt when absent.
+  [[nodiscard]] std::optional<std::string> cookie(std::string_view name) const;
+};
+
+// What the handler answers. `headers` may repeat a name (several `Set-Cookie`); Content-Length is
+// set by the server.
+struct FakeResponse
+{
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using FakeHandler = std::function<FakeResponse(const FakeRequest&)>;
+
+struct FakeServerOptions
+{
+  // Folder holding server.pem and server.key (ci/make-test-ca); empty means test_ca_dir().
+  std::string cert_dir;
+  // 0 = any free port.
+  std::uint16_t port = 0;
+  int max_threads = 32;
+};
+
+// The folder the build wrote the test CA to (IDEXX_SYNC_TEST_CA_DIR).
+std::string test_ca_dir();
+
+// An HTTPS server on 127.0.0.1 (Poco inside). Listening when the constructor returns; the handler
+// runs on the server's threads and must be thread-safe. `fail_next(count, status)` answers the
+// next `count` requests with `status` and an HTML body without calling the handler. Throws
+// std::runtime_error when the certificate cannot be loaded or the port cannot be bound. The
+// destructor closes every connection, including keep-alive ones.
+class FakeHttpServer
+{
+public:
+  explicit FakeHttpServer(FakeHandler handler, FakeServerOptions options = {});
+  ~FakeHttpServer();
+  FakeHttpServer(const FakeHttpServer&) = delete;
+  FakeHttpServer& operator=(const FakeHttpServer&) = delete;
+
+  // `https://127.0.0.1:<port>`, no trailing slash.
+  [[nodiscard]] std::string base_url() const;
+  [[nodiscard]] std::uint16_t port() const;
+
+  // Every request received so far, in arrival order (a copy; safe while the server runs).
+  [[nodiscard]] std::vector<FakeRequest> requests() const;
+  [[nodiscard]] std::size_t request_count() const;
+  void clear_requests();
+  void fail_next(int count, int status);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace tests::fakes

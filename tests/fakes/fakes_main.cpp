@@ -1,0 +1,197 @@
+// idexx-sync-fakes: the fakes as one process for ./ci/demo (architecture.md, Decision 13). Test
+// code only; never installed. Today it runs the IDEXX Neo simulator; fake QStash and fake VAPI
+// join as further entries of `start_fakes`.
+#include "shared/core/clock.hpp"
+#include "shared/core/errors.hpp"
+#include "shared/core/exit_codes.hpp"
+#include "tests/fakes/idexx_neo_simulator.hpp"
+#include "tests/fakes/simulated_world.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr const char* k_usage =
+    "usage: idexx-sync-fakes [--seed N] [--now ISO-8601] [--clinics N] [--appointments N]\n"
+    "                        [--port P] [--cert-dir DIR] [--world-file PATH]\n"
+    "Starts the IDEXX Neo simulator on https://127.0.0.1:P (0 = any free port), writes the "
+    "tenants\n"
+    "(with passwords) to --world-file (mode 0600), prints 'READY <base_url>' and runs until "
+    "SIGTERM/SIGINT.\n";
+
+struct Options
+{
+  std::uint64_t seed = 1;
+  std::optional<shared::Instant> now;
+  int clinics = 3;
+  int appointments = 30;
+  std::uint16_t port = 0;
+  std::string cert_dir = tests::fakes::test_ca_dir();
+  std::string world_file;
+};
+
+long long number_arg(const std::string& flag, const std::string& value, long long low,
+                     long long high)
+{
+  try {
+    std::size_t used = 0;
+    const auto parsed = std::stoll(value, &used);
+    if (used == value.size() && parsed >= low && parsed <= high) {
+      return parsed;
+    }
+  } catch (const std::exception&) {
+  }
+  throw shared::UsageError(flag + " wants a number from " + std::to_string(low) + " to " +
+                           std::to_string(high));
+}
+
+std::optional<Options> parse(int argc, char** argv)
+{
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << k_usage;
+      return std::nullopt;
+    }
+    if (i + 1 >= argc) {
+      throw shared::UsageError("unknown flag or missing value: " + flag);
+    }
+    const std::string value = argv[++i];
+    if (flag == "--seed") {
+      options.seed = static_cast<std::uint64_t>(
+          number_arg(flag, value, 0, std::numeric_limits<long long>::max()));
+    } else if (flag == "--now") {
+      try {
+        options.now = shared::parse_iso8601(value);
+      } catch (const shared::DataError&) {
+        throw shared::UsageError("--now wants an ISO-8601 instant such as 2026-03-09T14:30:00Z");
+      }
+    } else if (flag == "--clinics") {
+      options.clinics = static_cast<int>(number_arg(flag, value, 0, 10000));
+    } else if (flag == "--appointments") {
+      options.appointments = static_cast<int>(number_arg(flag, value, 0, 100000));
+    } else if (flag == "--port") {
+      options.port = static_cast<std::uint16_t>(number_arg(flag, value, 0, 65535));
+    } else if (flag == "--cert-dir") {
+      options.cert_dir = value;
+    } else if (flag == "--world-file") {
+      options.world_file = value;
+    } else {
+      throw shared::UsageError("unknown flag: " + flag);
+    }
+  }
+  return options;
+}
+
+// Written to a temporary file created 0600 and renamed, so a reader never sees half a file and the
+// passwords are never readable by others.
+void write_private_file(const std::string& path, const std::string& content)
+{
+  const auto temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw shared::ConfigError("cannot write the world file " + temporary);
+  }
+  ::fchmod(fd, 0600);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const auto n = ::write(fd, content.data() + written, content.size() - written);
+    if (n <= 0) {
+      ::close(fd);
+      throw shared::ConfigError("cannot write the world file " + temporary);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  std::filesystem::rename(temporary, path);
+}
+
+std::string world_json(const tests::fakes::World& world, const std::string& base_url)
+{
+  nlohmann::json tenants = nlohmann::json::array();
+  for (const auto& t : world.tenants) {
+    tenants.push_back({{"company_id", t.company_id},
+                       {"username", t.username},
+                       {"password", t.password},
+                       {"timezone", t.timezone},
+                       {"clinic_name", t.clinic_name},
+                       {"base_url", base_url}});
+  }
+  return nlohmann::json{{"seed", world.seed},
+                        {"now", shared::format_iso8601(shared::Instant{world.now})},
+                        {"idexx_base_url", base_url},
+                        {"tenants", tenants}}
+             .dump(2) +
+         "\n";
+}
+
+// Every fake of the process; each keeps its server alive until the process ends.
+struct RunningFakes
+{
+  std::unique_ptr<tests::fakes::IdexxNeoSimulator> idexx;
+};
+
+RunningFakes start_fakes(const Options& options)
+{
+  RunningFakes fakes;
+  const auto now = options.now.value_or(shared::Clock{}.now());
+  auto world =
+      tests::fakes::generate_world(options.seed, std::chrono::floor<std::chrono::seconds>(now),
+                                   options.clinics, options.appointments);
+  tests::fakes::SimulatorSettings settings;
+  settings.server.port = options.port;
+  settings.server.cert_dir = options.cert_dir;
+  fakes.idexx = std::make_unique<tests::fakes::IdexxNeoSimulator>(std::move(world), settings);
+  return fakes;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  try {
+    const auto options = parse(argc, argv);
+    if (!options) {
+      return shared::exit_ok;
+    }
+    // Block the stop signals before any server thread exists, so only sigwait below sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    const auto fakes = start_fakes(*options);
+    const auto base_url = fakes.idexx->base_url();
+    if (!options->world_file.empty()) {
+      write_private_file(options->world_file, world_json(fakes.idexx->world(), base_url));
+    }
+    std::cout << "READY " << base_url << std::endl;
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    std::cerr << "idexx-sync-fakes: stopping on signal " << received << "\n";
+    return shared::exit_ok;
+  } catch (const shared::UsageError& error) {
+    std::cerr << "idexx-sync-fakes: " << error.what() << "\n" << k_usage;
+    return shared::exit_usage;
+  } catch (const std::exception& error) {
+    std::cerr << "idexx-sync-fakes: " << error.what() << "\n";
+    return shared::exit_code_for(error);
+  }
+}
