@@ -8,4 +8,13 @@ namespace admin {
 int migrate(shared::app::CommandContext& context);
 int config_check(shared::app::CommandContext& context);
 
+// credentials_commands.cpp
+int credentials_set(shared::app::CommandContext& context);
+int credentials_validate(shared::app::CommandContext& context);
+
+// clinics_commands.cpp
+int clinics_list(shared::app::CommandContext& context);
+int clinics_enable(shared::app::CommandContext& context);
+int clinics_disable(shared::app::CommandContext& context);
+
 } // namespace admin

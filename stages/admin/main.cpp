@@ -3,10 +3,26 @@
 
 int main(int argc, char** argv)
 {
+  using shared::app::FlagSpec;
+  const FlagSpec clinic{"clinic", "UUID", "the clinic (clinics.id)"};
   return shared::app::command_main(
       argc, argv, "idexx-sync",
       {
           {"migrate", "apply pending migrations (advisory-locked, checksummed)", {}, admin::migrate},
           {"config check", "check the configuration file and exit", {}, admin::config_check},
+          {"credentials set",
+           "store a clinic's IDEXX Neo login, encrypted, after a real login",
+           {{"user", "UUID", "the user who connects the clinic (needs user_clinic_access)"},
+            clinic,
+            {"username", "NAME", "the IDEXX Neo username"},
+            {"company-id", "ID", "the IDEXX Neo company id, if the login form has one"},
+            {"password-stdin", "", "read the password from standard input (required)"},
+            {"no-validate", "", "store without logging in (validation_status stays unknown)"}},
+           admin::credentials_set},
+          {"credentials validate", "log in with the clinic's stored credential and record the result", {clinic},
+           admin::credentials_validate},
+          {"clinics list", "list IDEXX Neo clinics with their sync state", {}, admin::clinics_list},
+          {"clinics enable", "turn the sync on for a clinic", {clinic}, admin::clinics_enable},
+          {"clinics disable", "turn the sync off for a clinic", {clinic}, admin::clinics_disable},
       });
 }

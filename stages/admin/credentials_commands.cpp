@@ -1,0 +1,169 @@
+#include "stages/admin/admin_commands.hpp"
+
+#include "shared/app/version.hpp"
+#include "shared/audit/audit_chain.hpp"
+#include "shared/core/clinic_time.hpp"
+#include "shared/core/errors.hpp"
+#include "shared/credentials/credential_store.hpp"
+#include "shared/crypto/key_ring.hpp"
+#include "shared/db/connection.hpp"
+#include "shared/idexx/http_idexx_client.hpp"
+#include "shared/logging/logger.hpp"
+
+#include <iostream>
+#include <iterator>
+#include <regex>
+
+namespace admin {
+
+namespace {
+
+using shared::db::Query;
+
+constexpr Query k_clinic_login_target{"admin.select_clinic_login_target", R"sql(
+  SELECT coalesce(timezone, 'America/Los_Angeles'), nullif(idexx_base_url, '') FROM clinics WHERE id = $1)sql"};
+
+std::string require_uuid(const shared::app::CommandContext& context, const std::string& flag)
+{
+  static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  const auto value = context.flags().required(flag);
+  if (!std::regex_match(value, uuid)) {
+    throw shared::UsageError("--" + flag + ": expected a lower-case UUID");
+  }
+  return value;
+}
+
+shared::Secret read_password(std::istream& in)
+{
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!password.empty() && password.back() == '\n') {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    throw shared::UsageError("--password-stdin: no password on standard input");
+  }
+  return shared::Secret(std::move(password));
+}
+
+// A real login followed by the first authenticated JSON call (today's calendar): only then is a
+// login valid (idexx-neo.md 2.2). Returns valid, invalid, 2fa_unsupported or throws.
+std::string validate_login(const shared::config::ConfigFile& config, const std::string& clinic_id,
+                           const std::string& timezone, const std::optional<std::string>& base_url,
+                           const std::string& username, const std::string& company_id, const shared::Secret& password,
+                           shared::Instant now)
+{
+  const auto idexx_config = shared::idexx::load_idexx_config(config);
+  shared::idexx::HttpIdexxClient client(idexx_config);
+  try {
+    auto session = client.log_in(shared::idexx::ClinicLogin{
+        .clinic_id = shared::ClinicId{clinic_id}, .base_url = base_url.value_or(idexx_config.default_base_url),
+        .company_id = company_id, .username = username, .password = password, .time_zone = timezone});
+    const shared::ClinicZone zone(timezone);
+    const auto today = zone.local_date(now);
+    (void)client.calendar(session, shared::idexx::LocalDays{.first = today, .last = today});
+    return "valid";
+  } catch (const shared::idexx::LoginRejected& error) {
+    if (error.reason() == shared::idexx::LoginFailure::invalid_credentials) {
+      return "invalid";
+    }
+    if (error.reason() == shared::idexx::LoginFailure::two_factor_unsupported) {
+      return "2fa_unsupported";
+    }
+    throw;
+  }
+}
+
+void audit_credential(pqxx::work& tx, const std::string& action, const std::string& user_id,
+                      const std::string& clinic_id, const std::string& credential_id, const std::string& status,
+                      const std::string& detail_status, shared::Instant now)
+{
+  const shared::audit::AuditEntry entry{
+      .user_id = user_id, .clinic_id = clinic_id, .sync_session_id = std::nullopt, .run_id = "admin",
+      .action_type = action, .resource_type = "credential", .resource_id = credential_id, .status = status,
+      .details_json = std::string(R"({"validation_status":")") + detail_status + "\"}",
+      .event_key = "admin|" + action + "|" + credential_id + "|" + detail_status + "|" + shared::format_iso8601(now)};
+  shared::audit::append_entry(tx, entry, shared::Clock{}.now(),
+                              std::string("idexx-sync/") + shared::app::k_version + " (admin)");
+}
+
+} // namespace
+
+int credentials_set(shared::app::CommandContext& context)
+{
+  const auto user_id = require_uuid(context, "user");
+  const auto clinic_id = require_uuid(context, "clinic");
+  const auto username = context.flags().required("username");
+  const auto company_id = context.flags().value("company-id").value_or("");
+  if (!context.flags().has("password-stdin")) {
+    throw shared::UsageError("--password-stdin is required: a password is never taken from the command line");
+  }
+  const auto password = read_password(context.in());
+  const auto& config = context.config();
+  shared::crypto::KeyRing key_ring(shared::crypto::load_key_ring_config(config));
+  auto connection = shared::db::open_connection(shared::db::load_database_config(config), "admin.credentials");
+  const auto target = shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
+    const auto rows = shared::db::run(tx, k_clinic_login_target, clinic_id);
+    if (rows.empty()) {
+      throw shared::UsageError("--clinic: no clinic " + clinic_id);
+    }
+    return std::pair{rows[0][0].as<std::string>(),
+                     rows[0][1].is_null() ? std::nullopt : std::optional<std::string>(rows[0][1].as<std::string>())};
+  });
+  std::string status = "unknown";
+  if (!context.flags().has("no-validate")) {
+    status = validate_login(config, clinic_id, target.first, target.second, username, company_id, password,
+                            context.clock().now());
+    if (status != "valid") {
+      context.out() << "IDEXX Neo refused the login (" << status << "); nothing was stored\n";
+      shared::logging::warn("credential.refused", {{"clinic_id", clinic_id}, {"validation_status", status}});
+      return 1;
+    }
+  }
+  const auto credential_id = shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
+    const auto id = shared::credentials::store_credential(
+        tx, key_ring,
+        shared::credentials::NewCredential{.user_id = user_id, .clinic_id = clinic_id, .username = shared::Secret(username),
+                                           .password = password, .company_id = company_id,
+                                           .validation_status = status});
+    audit_credential(tx, "credential_configured", user_id, clinic_id, id, "success", status, context.clock().now());
+    if (status != "unknown") {
+      audit_credential(tx, "credential_validated", user_id, clinic_id, id, "success", status, context.clock().now());
+    }
+    return id;
+  });
+  shared::logging::info("credential.stored", {{"clinic_id", clinic_id}, {"credential_id", credential_id},
+                                              {"validation_status", status}});
+  context.out() << "stored credential " << credential_id << " for clinic " << clinic_id << " (validation: " << status
+                << ")\n";
+  return 0;
+}
+
+int credentials_validate(shared::app::CommandContext& context)
+{
+  const auto clinic_id = require_uuid(context, "clinic");
+  const auto& config = context.config();
+  shared::crypto::KeyRing key_ring(shared::crypto::load_key_ring_config(config));
+  auto connection = shared::db::open_connection(shared::db::load_database_config(config), "admin.credentials");
+  const auto [stored, target] = shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
+    auto chosen = shared::credentials::choose_credential(tx, clinic_id);
+    if (!chosen) {
+      throw shared::UsageError("--clinic: clinic " + clinic_id + " has no active credential");
+    }
+    const auto rows = shared::db::run(tx, k_clinic_login_target, clinic_id);
+    return std::pair{*chosen, std::pair{rows[0][0].as<std::string>(),
+                                        rows[0][1].is_null() ? std::nullopt
+                                                             : std::optional<std::string>(rows[0][1].as<std::string>())}};
+  });
+  const auto credential = shared::credentials::decrypt_credential(key_ring, stored);
+  const auto status = validate_login(config, clinic_id, target.first, target.second, credential.username.reveal(),
+                                     credential.company_id, credential.password, context.clock().now());
+  shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
+    shared::credentials::record_validation(tx, stored.id, status);
+    audit_credential(tx, "credential_validated", stored.user_id, clinic_id, stored.id,
+                     status == "valid" ? "success" : "failure", status, context.clock().now());
+  });
+  context.out() << "clinic " << clinic_id << ": " << status << "\n";
+  return status == "valid" ? 0 : 1;
+}
+
+} // namespace admin
