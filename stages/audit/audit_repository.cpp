@@ -38,8 +38,8 @@ constexpr Query k_finalise_session{"audit.finalise_session", R"sql(
          consultations_synced = coalesce(($3::jsonb ->> 'consultations_linked')::int, 0),
          consultations_failed = coalesce(($3::jsonb ->> 'consultations_failed')::int, 0),
          discharge_calls_scheduled = coalesce(($3::jsonb ->> 'calls_scheduled')::int, 0),
-         error_code = $4, error_message = $5,
-         error_details = CASE WHEN $2 THEN jsonb_build_object('error_code', $4) END,
+         error_code = $4::text, error_message = $5::text,
+         error_details = CASE WHEN $2 THEN jsonb_build_object('error_code', $4::text) END,
          metadata = coalesce(metadata, '{}'::jsonb) || $3::jsonb,
          updated_at = now()
    WHERE id = $1)sql"};

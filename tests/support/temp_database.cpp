@@ -1,6 +1,7 @@
 #include "tests/support/temp_database.hpp"
 
 #include "shared/db/migrator.hpp"
+#include "shared/logging/logger.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -66,6 +67,8 @@ TempDatabase::TempDatabase() : m_server(test_server_conninfo())
   }
   m_conninfo = replace_dbname(m_server, m_name);
   auto connection = connect("test.migrate");
+  // Every test database applies every migration: one line each would drown the test output.
+  shared::logging::configure_level(shared::logging::Level::warn);
   shared::db::migrate(*connection, shared::db::embedded_migrations());
 }
 

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "tests/demo/seed_world.hpp"
+#include "tests/fakes/fake_qstash.hpp"
+#include "tests/fakes/idexx_neo_simulator.hpp"
+#include "tests/support/process_runner.hpp"
+#include "tests/support/temp_database.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tests {
+
+// Everything an end-to-end run needs: a migrated database, the simulator and fake QStash on
+// loopback, a seeded product world with stored credentials, secret files and the config file the
+// binaries read, pointing at the fakes through the production keys.
+class PipelineWorld
+{
+public:
+  PipelineWorld(std::uint64_t seed, int clinics, int appointments);
+  ~PipelineWorld();
+  PipelineWorld(const PipelineWorld&) = delete;
+  PipelineWorld& operator=(const PipelineWorld&) = delete;
+
+  // Runs `binary` (e.g. "idexx-sync-extract") with --config, --run-id and --now.
+  ProcessResult run_stage(const std::string& binary, const std::string& run_id) const;
+  // Runs the four stages in the chart's order; fails the test when one does not exit 0.
+  std::vector<ProcessResult> run_pipeline(const std::string& run_id) const;
+  // The simulator's count of consultations inside each session window of `run_id`.
+  std::size_t simulator_count_for(const std::string& run_id) const;
+
+  TempDatabase database;
+  fakes::World world;
+  std::unique_ptr<fakes::IdexxNeoSimulator> simulator;
+  std::unique_ptr<fakes::FakeQstash> qstash;
+  std::vector<demo::SeededClinic> clinics;
+  std::filesystem::path directory;
+  std::filesystem::path config_file;
+  std::string now_iso;
+  std::string qstash_token = "qstash-e2e-token-7f1c";
+  std::string key_secret = "e2e-key-material-that-is-longer-than-32-bytes";
+};
+
+// Where the build put `binary`.
+std::string binary_path(const std::string& binary);
+
+} // namespace tests
