@@ -7,6 +7,7 @@ namespace admin {
 // migrate_command.cpp
 int migrate(shared::app::CommandContext& context);
 int config_check(shared::app::CommandContext& context);
+int config_keys(shared::app::CommandContext& context);
 
 // credentials_commands.cpp
 int credentials_set(shared::app::CommandContext& context);

@@ -10,6 +10,7 @@ int main(int argc, char** argv)
       {
           {"migrate", "apply pending migrations (advisory-locked, checksummed)", {}, admin::migrate},
           {"config check", "check the configuration file and exit", {}, admin::config_check},
+          {"config keys", "print every configuration key with its default (a Markdown table)", {}, admin::config_keys},
           {"credentials set",
            "store a clinic's IDEXX Neo login, encrypted, after a real login",
            {{"user", "UUID", "the user who connects the clinic (needs user_clinic_access)"},

@@ -1,5 +1,6 @@
 #include "stages/admin/admin_commands.hpp"
 
+#include "shared/config/config_schema.hpp"
 #include "shared/db/connection.hpp"
 #include "shared/db/migrator.hpp"
 
@@ -26,6 +27,35 @@ int config_check(shared::app::CommandContext& context)
   // Loading checks the whole file: an unknown key, a wrong type or a bad value exits 78 with the path.
   const auto& config = context.config();
   context.out() << config.source() << ": ok\n";
+  return 0;
+}
+
+int config_keys(shared::app::CommandContext& context)
+{
+  // The README's key table is this output: one source for the keys, their defaults and meaning.
+  context.out() << "| key | default | meaning |\n|---|---|---|\n";
+  for (const auto& key : shared::config::all_keys()) {
+    std::string fallback = "required";
+    if (key.default_text) {
+      fallback = key.default_text->empty() ? "`\"\"`" : "`" + std::string(*key.default_text) + "`";
+    } else if (key.default_integer) {
+      fallback = "`" + std::to_string(*key.default_integer) + "`";
+    } else if (key.default_boolean) {
+      fallback = *key.default_boolean ? "`true`" : "`false`";
+    }
+    std::string meaning(key.help);
+    if (key.kind == shared::config::KeyKind::integer) {
+      meaning += " (" + std::to_string(key.min) + "-" + std::to_string(key.max) + ")";
+    }
+    if (!key.allowed.empty()) {
+      std::string values;
+      for (const auto& value : key.allowed) {
+        values += (values.empty() ? "" : ", ") + std::string(value);
+      }
+      meaning += " (" + values + ")";
+    }
+    context.out() << "| `" << key.path << "` | " << fallback << " | " << meaning << " |\n";
+  }
   return 0;
 }
 
