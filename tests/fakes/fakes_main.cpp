@@ -1,9 +1,12 @@
 // idexx-sync-fakes: the fakes as one process for ./ci/demo (architecture.md, Decision 13). Test
-// code only; never installed. Today it runs the IDEXX Neo simulator; fake QStash and fake VAPI
-// join as further entries of `start_fakes`.
+// code only; never installed. Runs the IDEXX Neo simulator, and fake QStash / fake VAPI when their
+// secret files are given. Tokens, keys and passwords are never printed (the world file holds the
+// simulator's passwords, mode 0600).
 #include "shared/core/clock.hpp"
 #include "shared/core/errors.hpp"
 #include "shared/core/exit_codes.hpp"
+#include "tests/fakes/fake_qstash.hpp"
+#include "tests/fakes/fake_vapi.hpp"
 #include "tests/fakes/idexx_neo_simulator.hpp"
 #include "tests/fakes/simulated_world.hpp"
 
@@ -12,10 +15,12 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,10 +33,14 @@ namespace {
 constexpr const char* k_usage =
     "usage: idexx-sync-fakes [--seed N] [--now ISO-8601] [--clinics N] [--appointments N]\n"
     "                        [--port P] [--cert-dir DIR] [--world-file PATH]\n"
-    "Starts the IDEXX Neo simulator on https://127.0.0.1:P (0 = any free port), writes the "
-    "tenants\n"
-    "(with passwords) to --world-file (mode 0600), prints 'READY <base_url>' and runs until "
-    "SIGTERM/SIGINT.\n";
+    "                        [--qstash-token-file FILE [--qstash-signing-key-file FILE]]\n"
+    "                        [--vapi-key-file FILE [--vapi-call-seconds N]]\n"
+    "Starts the IDEXX Neo simulator on https://127.0.0.1:P (0 = any free port) and writes\n"
+    "the tenants (with passwords) to --world-file (mode 0600). --qstash-token-file starts\n"
+    "fake QStash with that token (--qstash-signing-key-file: the key deliveries are signed\n"
+    "with); --vapi-key-file starts fake VAPI with that private key; both on any free port,\n"
+    "their clocks ticking from --now. Prints 'IDEXX <base_url>', then 'QSTASH <base_url>'\n"
+    "and 'VAPI <base_url>' when enabled, then 'READY', and runs until SIGTERM/SIGINT.\n";
 
 struct Options
 {
@@ -42,6 +51,10 @@ struct Options
   std::uint16_t port = 0;
   std::string cert_dir = tests::fakes::test_ca_dir();
   std::string world_file;
+  std::string qstash_token_file;       // empty = no fake QStash
+  std::string qstash_signing_key_file; // optional
+  std::string vapi_key_file;           // empty = no fake VAPI
+  int vapi_call_seconds = 180;         // how long a fake call holds a VAPI slot
 };
 
 long long number_arg(const std::string& flag, const std::string& value, long long low,
@@ -91,11 +104,45 @@ std::optional<Options> parse(int argc, char** argv)
       options.cert_dir = value;
     } else if (flag == "--world-file") {
       options.world_file = value;
+    } else if (flag == "--qstash-token-file") {
+      options.qstash_token_file = value;
+    } else if (flag == "--qstash-signing-key-file") {
+      options.qstash_signing_key_file = value;
+    } else if (flag == "--vapi-key-file") {
+      options.vapi_key_file = value;
+    } else if (flag == "--vapi-call-seconds") {
+      options.vapi_call_seconds = static_cast<int>(number_arg(flag, value, 1, 86400));
     } else {
       throw shared::UsageError("unknown flag: " + flag);
     }
   }
+  if (!options.qstash_signing_key_file.empty() && options.qstash_token_file.empty()) {
+    throw shared::UsageError("--qstash-signing-key-file needs --qstash-token-file");
+  }
   return options;
+}
+
+// A secret file's content with one trailing newline (LF or CRLF) stripped. The error names the
+// file, never the content.
+std::string read_secret_file(const std::string& flag, const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw shared::ConfigError(flag + ": cannot read " + path);
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  auto secret = content.str();
+  if (!secret.empty() && secret.back() == '\n') {
+    secret.pop_back();
+    if (!secret.empty() && secret.back() == '\r') {
+      secret.pop_back();
+    }
+  }
+  if (secret.empty()) {
+    throw shared::ConfigError(flag + ": " + path + " is empty");
+  }
+  return secret;
 }
 
 // Written to a temporary file created 0600 and renamed, so a reader never sees half a file and the
@@ -144,6 +191,8 @@ std::string world_json(const tests::fakes::World& world, const std::string& base
 struct RunningFakes
 {
   std::unique_ptr<tests::fakes::IdexxNeoSimulator> idexx;
+  std::unique_ptr<tests::fakes::FakeQstash> qstash; // null unless --qstash-token-file
+  std::unique_ptr<tests::fakes::FakeVapi> vapi;     // null unless --vapi-key-file
 };
 
 RunningFakes start_fakes(const Options& options)
@@ -157,6 +206,34 @@ RunningFakes start_fakes(const Options& options)
   settings.server.port = options.port;
   settings.server.cert_dir = options.cert_dir;
   fakes.idexx = std::make_unique<tests::fakes::IdexxNeoSimulator>(std::move(world), settings);
+  if (!options.qstash_token_file.empty()) {
+    tests::fakes::FakeQstashOptions qstash;
+    qstash.token = read_secret_file("--qstash-token-file", options.qstash_token_file);
+    if (!options.qstash_signing_key_file.empty()) {
+      qstash.current_signing_key =
+          read_secret_file("--qstash-signing-key-file", options.qstash_signing_key_file);
+    }
+    qstash.seed = options.seed;
+    qstash.server.cert_dir = options.cert_dir;
+    qstash.ca_file = options.cert_dir + "/ca.pem";
+    fakes.qstash = std::make_unique<tests::fakes::FakeQstash>(std::move(qstash));
+    if (options.now) {
+      // Ticks from the pipeline's --now, so Not-Before and the plan's max delay agree, and VAPI's
+      // call slots free up as real seconds pass. POST /_fake/advance moves either clock.
+      fakes.qstash->run_from(std::chrono::floor<std::chrono::seconds>(*options.now));
+    }
+  }
+  if (!options.vapi_key_file.empty()) {
+    tests::fakes::FakeVapiOptions vapi;
+    vapi.private_key = read_secret_file("--vapi-key-file", options.vapi_key_file);
+    vapi.seed = options.seed;
+    vapi.call_duration = std::chrono::seconds(options.vapi_call_seconds);
+    vapi.server.cert_dir = options.cert_dir;
+    fakes.vapi = std::make_unique<tests::fakes::FakeVapi>(std::move(vapi));
+    if (options.now) {
+      fakes.vapi->run_from(std::chrono::floor<std::chrono::seconds>(*options.now));
+    }
+  }
   return fakes;
 }
 
@@ -181,7 +258,15 @@ int main(int argc, char** argv)
     if (!options->world_file.empty()) {
       write_private_file(options->world_file, world_json(fakes.idexx->world(), base_url));
     }
-    std::cout << "READY " << base_url << std::endl;
+    // The stdout protocol (ci/demo reads it): one line per running fake, then READY.
+    std::cout << "IDEXX " << base_url << "\n";
+    if (fakes.qstash) {
+      std::cout << "QSTASH " << fakes.qstash->base_url() << "\n";
+    }
+    if (fakes.vapi) {
+      std::cout << "VAPI " << fakes.vapi->base_url() << "\n";
+    }
+    std::cout << "READY" << std::endl;
 
     int received = 0;
     sigwait(&stop_signals, &received);
