@@ -99,6 +99,11 @@ Level parse_level(std::string_view text)
 
 void log(Level level, std::string_view event, Fields fields)
 {
+  log(level, event, std::vector<Field>(fields.begin(), fields.end()));
+}
+
+void log(Level level, std::string_view event, const std::vector<Field>& fields)
+{
   auto& s = state();
   if (level < s.minimum) {
     return;

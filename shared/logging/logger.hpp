@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace shared::logging {
 
@@ -43,6 +44,8 @@ Level parse_level(std::string_view text);
 // fields; when stderr is a terminal, one readable line instead. Never pass secrets, names, phone
 // numbers or note text: log ids, counts, states and reasons.
 void log(Level level, std::string_view event, Fields fields = {});
+// The same, with fields known only at run time.
+void log(Level level, std::string_view event, const std::vector<Field>& fields);
 inline void debug(std::string_view event, Fields fields = {}) { log(Level::debug, event, fields); }
 inline void info(std::string_view event, Fields fields = {}) { log(Level::info, event, fields); }
 inline void warn(std::string_view event, Fields fields = {}) { log(Level::warn, event, fields); }

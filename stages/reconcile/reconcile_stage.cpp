@@ -2,13 +2,13 @@
 
 #include "shared/db/connection.hpp"
 #include "shared/logging/logger.hpp"
+#include "shared/runs/clinic_counts.hpp"
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/reconcile/reconcile_repository.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <map>
 #include <set>
 
@@ -16,7 +16,7 @@ namespace reconcile {
 
 namespace {
 
-struct ClinicCounts
+struct ClinicTally
 {
   std::int64_t linked = 0;
   std::int64_t cases_updated = 0;
@@ -26,10 +26,10 @@ struct ClinicCounts
   std::int64_t failed = 0;
 };
 
-ClinicCounts reconcile_clinic(ReconcileRepository& repo, const shared::RunId& run, const shared::ClinicId& clinic,
+ClinicTally reconcile_clinic(ReconcileRepository& repo, const shared::RunId& run, const shared::ClinicId& clinic,
                               bool create_missing_cases, const std::string& fetched_at)
 {
-  ClinicCounts counts;
+  ClinicTally counts;
   const auto session = repo.session_id(run, clinic);
   const auto appointments = repo.staged_appointments(run, clinic);
   std::map<std::string, const StagedAppointment*> by_appointment;
@@ -115,8 +115,10 @@ ClinicCounts reconcile_clinic(ReconcileRepository& repo, const shared::RunId& ru
       }
     } else if (cases.empty() && create_missing_cases) {
       bool created = false;
-      repo.ensure_case_for(clinic, appointment, created);
+      const auto case_id = repo.ensure_case_for(clinic, appointment, created);
       counts.cases_created += created ? 1 : 0;
+      // The new case follows its visit's status at once, so the next run has nothing to write.
+      repo.refresh_from_calendar(case_id, appointment);
     }
   }
   counts.cases_updated = static_cast<std::int64_t>(updated_cases.size());
@@ -141,45 +143,29 @@ shared::app::StageSummary run_reconcile(shared::app::StageContext& context)
     }
   }
   const auto fetched_at = shared::format_iso8601(context.clock().now());
-  std::atomic<std::int64_t> linked{0};
-  std::atomic<std::int64_t> updated{0};
-  std::atomic<std::int64_t> created{0};
-  std::atomic<std::int64_t> review{0};
-  std::atomic<std::int64_t> unmatched{0};
+  shared::runs::CountTotals totals;
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "reconcile", shared::runs::k_reconcile_states, settings,
       [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
-        shared::db::with_transaction(connection, [&](pqxx::work& tx) {
+        const auto counts = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           ReconcileRepository repo(tx);
-          const auto counts = reconcile_clinic(repo, item.run_id, item.clinic_id, create_missing_cases, fetched_at);
-          const nlohmann::json counts_json{{"consultations_linked", counts.linked},
-                                           {"cases_updated", counts.cases_updated},
-                                           {"cases_created", counts.cases_created},
-                                           {"consultations_in_review", counts.needs_review},
-                                           {"consultations_unmatched", counts.unmatched},
-                                           {"consultations_failed", counts.failed}};
-          queue.add_counts(tx, item, counts_json.dump());
+          const auto clinic = reconcile_clinic(repo, item.run_id, item.clinic_id, create_missing_cases, fetched_at);
+          const shared::runs::ClinicCounts clinic_counts{{"consultations_linked", clinic.linked},
+                                                  {"cases_updated", clinic.cases_updated},
+                                                  {"cases_created", clinic.cases_created},
+                                                  {"consultations_in_review", clinic.needs_review},
+                                                  {"consultations_unmatched", clinic.unmatched},
+                                                  {"consultations_failed", clinic.failed}};
+          queue.add_counts(tx, item, shared::runs::counts_json(clinic_counts));
           queue.advance(tx, item, shared::runs::k_reconcile_states);
-          linked += counts.linked;
-          updated += counts.cases_updated;
-          created += counts.cases_created;
-          review += counts.needs_review;
-          unmatched += counts.unmatched;
-          shared::logging::info("clinic.reconciled", {{"clinic_id", item.clinic_id.value},
-                                                      {"linked", counts.linked},
-                                                      {"cases_updated", counts.cases_updated},
-                                                      {"cases_created", counts.cases_created},
-                                                      {"needs_review", counts.needs_review},
-                                                      {"unmatched", counts.unmatched}});
+          return clinic_counts;
         });
+        totals.add(counts);
+        shared::runs::log_clinic_counts("clinic.reconciled", item.clinic_id, counts);
       });
   summary.add("clinics_reconciled", result.succeeded);
   summary.add("clinics_failed", result.failed);
-  summary.add("consultations_linked", linked);
-  summary.add("cases_updated", updated);
-  summary.add("cases_created", created);
-  summary.add("consultations_in_review", review);
-  summary.add("consultations_unmatched", unmatched);
+  totals.report(summary);
   return summary;
 }
 

@@ -4,6 +4,7 @@
 #include "shared/idexx/idexx_parsing.hpp"
 #include "shared/logging/logger.hpp"
 #include "shared/qstash/http_qstash_publisher.hpp"
+#include "shared/runs/clinic_counts.hpp"
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/schedule/call_planner.hpp"
@@ -11,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <map>
 
 namespace schedule {
@@ -74,7 +74,7 @@ std::string dynamic_variables(const ClinicCallSettings& clinic, const LinkedCons
   return variables.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-struct ClinicCounts
+struct ClinicTally
 {
   std::int64_t planned = 0;
   std::int64_t skipped = 0;
@@ -87,7 +87,7 @@ struct ClinicCounts
 // Writes the outbox rows of one clinic (pending_publish, or skipped with its reason).
 void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, const shared::RunId& run,
                  const shared::ClinicId& clinic_id, const ClinicCallSettings& clinic, shared::Instant now,
-                 ClinicCounts& counts)
+                 ClinicTally& counts)
 {
   const shared::ClinicZone zone(clinic.timezone);
   const auto region = clinic.timezone == "Europe/London" ? shared::idexx::PhoneRegion::united_kingdom
@@ -157,7 +157,7 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
 // for the next run.
 void publish_clinic(pqxx::connection& connection, shared::qstash::QstashPublisher& publisher,
                     const ScheduleSettings& settings, const shared::ClinicId& clinic, shared::Instant now,
-                    ClinicCounts& counts)
+                    ClinicTally& counts)
 {
   const auto pending = shared::db::with_transaction(
       connection, [&](pqxx::work& tx) { return ScheduleRepository(tx).pending_calls(clinic); });
@@ -217,14 +217,11 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
       return summary;
     }
   }
-  std::atomic<std::int64_t> planned{0};
-  std::atomic<std::int64_t> skipped{0};
-  std::atomic<std::int64_t> published{0};
-  std::atomic<std::int64_t> unpublished{0};
+  shared::runs::CountTotals totals;
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "schedule", shared::runs::k_schedule_states, loop,
       [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
-        ClinicCounts counts;
+        ClinicTally clinic_counts;
         const auto now = context.clock().now();
         shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           ScheduleRepository repo(tx);
@@ -232,36 +229,29 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
           if (!clinic.session_id || !clinic.call_owner) {
             throw shared::InvariantError("no sync session for this clinic and run: extract opens it");
           }
-          plan_clinic(repo, settings, item.run_id, item.clinic_id, clinic, now, counts);
+          plan_clinic(repo, settings, item.run_id, item.clinic_id, clinic, now, clinic_counts);
         });
         // One publisher per clinic: the HTTP client is used by one thread at a time.
         auto publisher = shared::qstash::make_http_qstash_publisher(settings.qstash);
-        publish_clinic(connection, *publisher, settings, item.clinic_id, now, counts);
+        publish_clinic(connection, *publisher, settings, item.clinic_id, now, clinic_counts);
+        shared::runs::ClinicCounts counts{{"calls_planned", clinic_counts.planned},
+                                          {"calls_scheduled", clinic_counts.published},
+                                          {"calls_skipped", clinic_counts.skipped},
+                                          {"calls_unpublished", clinic_counts.unpublished},
+                                          {"calls_failed", clinic_counts.failed}};
+        for (const auto& [reason, count] : clinic_counts.skip_reasons) {
+          counts.emplace_back("calls_skipped_" + reason, count);
+        }
         shared::db::with_transaction(connection, [&](pqxx::work& tx) {
-          nlohmann::json counts_json{{"calls_scheduled", counts.published}, {"calls_skipped", counts.skipped},
-                                     {"calls_unpublished", counts.unpublished}, {"calls_failed", counts.failed}};
-          for (const auto& [reason, count] : counts.skip_reasons) {
-            counts_json["calls_skipped_" + reason] = count;
-          }
-          queue.add_counts(tx, item, counts_json.dump());
+          queue.add_counts(tx, item, shared::runs::counts_json(counts));
           queue.advance(tx, item, shared::runs::k_schedule_states);
         });
-        planned += counts.planned;
-        skipped += counts.skipped;
-        published += counts.published;
-        unpublished += counts.unpublished;
-        shared::logging::info("clinic.scheduled", {{"clinic_id", item.clinic_id.value},
-                                                   {"calls_planned", counts.planned},
-                                                   {"calls_published", counts.published},
-                                                   {"calls_skipped", counts.skipped},
-                                                   {"calls_unpublished", counts.unpublished}});
+        totals.add(counts);
+        shared::runs::log_clinic_counts("clinic.scheduled", item.clinic_id, counts);
       });
   summary.add("clinics_scheduled", result.succeeded);
   summary.add("clinics_failed", result.failed);
-  summary.add("calls_planned", planned);
-  summary.add("calls_published", published);
-  summary.add("calls_skipped", skipped);
-  summary.add("calls_unpublished", unpublished);
+  totals.report(summary);
   return summary;
 }
 
