@@ -10,6 +10,8 @@
 #include "shared/idexx/http_idexx_client.hpp"
 #include "shared/logging/logger.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <iterator>
 #include <regex>
@@ -73,6 +75,22 @@ std::string validate_login(const shared::config::ConfigFile& config, const std::
   }
 }
 
+// Key ids ([a-z0-9-], "v1:" prefix) and UUIDs need no escaping; anything else is refused rather
+// than written into an audit entry half-escaped.
+std::string json_text(const std::string& value)
+{
+  const auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':'; };
+  if (!std::all_of(value.begin(), value.end(), plain)) {
+    throw shared::InvariantError("unexpected character in an audit detail value");
+  }
+  return value;
+}
+
+std::string user_agent()
+{
+  return std::string("idexx-sync/") + shared::app::k_version + " (admin)";
+}
+
 void audit_credential(pqxx::work& tx, const std::string& action, const std::string& user_id,
                       const std::string& clinic_id, const std::string& credential_id, const std::string& status,
                       const std::string& detail_status, shared::Instant now)
@@ -82,8 +100,7 @@ void audit_credential(pqxx::work& tx, const std::string& action, const std::stri
       .action_type = action, .resource_type = "credential", .resource_id = credential_id, .status = status,
       .details_json = std::string(R"({"validation_status":")") + detail_status + "\"}",
       .event_key = "admin|" + action + "|" + credential_id + "|" + detail_status + "|" + shared::format_iso8601(now)};
-  shared::audit::append_entry(tx, entry, shared::Clock{}.now(),
-                              std::string("idexx-sync/") + shared::app::k_version + " (admin)");
+  shared::audit::append_entry(tx, entry, shared::Clock{}.now(), user_agent());
 }
 
 } // namespace
@@ -164,6 +181,94 @@ int credentials_validate(shared::app::CommandContext& context)
   });
   context.out() << "clinic " << clinic_id << ": " << status << "\n";
   return status == "valid" ? 0 : 1;
+}
+
+int credentials_rotate(shared::app::CommandContext& context)
+{
+  const auto& config = context.config();
+  shared::crypto::KeyRing key_ring(shared::crypto::load_key_ring_config(config));
+  auto connection = shared::db::open_connection(shared::db::load_database_config(config), "admin.credentials");
+  const auto now = context.clock().now();
+  // Each row commits on its own with its audit entry, so stages may run meanwhile and an interrupted
+  // rotation is simply run again (rows already on the current key are skipped).
+  const auto report = shared::credentials::rotate_all_credentials(
+      *connection, key_ring, [&](pqxx::work& tx, const shared::credentials::RotationResult& rotated) {
+        const shared::audit::AuditEntry entry{
+            .user_id = rotated.user_id, .clinic_id = rotated.clinic_id, .sync_session_id = std::nullopt,
+            .run_id = "admin", .action_type = "credential_rotated", .resource_type = "credential",
+            .resource_id = rotated.credential_id, .status = "success",
+            .details_json = R"({"from_encryption_key_id":")" + json_text(rotated.from_key_id_column) +
+                            R"(","to_encryption_key_id":")" + json_text(rotated.to_key_id_column) + "\"}",
+            .event_key = "admin|credential_rotated|" + rotated.credential_id + "|" + rotated.from_key_id_column +
+                         "|" + rotated.to_key_id_column + "|" + shared::format_iso8601(now)};
+        shared::audit::append_entry(tx, entry, shared::Clock{}.now(), user_agent());
+        shared::logging::info("credential.rotated",
+                              {{"clinic_id", rotated.clinic_id.value_or("")}, {"credential_id", rotated.credential_id},
+                               {"from_encryption_key_id", rotated.from_key_id_column},
+                               {"to_encryption_key_id", rotated.to_key_id_column}});
+      });
+  for (const auto& failure : report.failures) {
+    // The message names the field and the key id, never the bytes.
+    shared::logging::error("credential.rotation_failed",
+                           {{"clinic_id", failure.clinic_id.value_or("")}, {"credential_id", failure.credential_id},
+                            {"field", failure.failed_field}, {"encryption_key_id", failure.from_key_id_column}});
+    context.out() << "failed: credential " << failure.credential_id << " field "
+                  << (failure.failed_field.empty() ? "-" : failure.failed_field) << " (encryption_key_id "
+                  << failure.from_key_id_column << "): " << failure.failure << "\n";
+  }
+  context.out() << "rotated " << report.rotated << ", already current " << report.already_current << ", failed "
+                << report.failed;
+  if (report.gone > 0) {
+    context.out() << ", deleted meanwhile " << report.gone;
+  }
+  context.out() << " (current key id " << key_ring.current_key_id() << ")\n";
+  return report.failed > 0 ? 1 : 0;
+}
+
+int credentials_revoke(shared::app::CommandContext& context)
+{
+  const auto clinic_id = require_uuid(context, "clinic");
+  auto connection = shared::db::open_connection(shared::db::load_database_config(context.config()),
+                                                "admin.credentials");
+  const auto now = context.clock().now();
+  const auto revocation = shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
+    auto result = shared::credentials::revoke_clinic_credentials(tx, clinic_id);
+    std::string ids;
+    std::optional<std::string> owner;
+    for (const auto& credential : result.deactivated) {
+      ids += (ids.empty() ? "\"" : ",\"") + credential.id + "\"";
+      owner = credential.user_id;
+    }
+    if (std::any_of(result.deactivated.begin(), result.deactivated.end(),
+                    [&](const auto& credential) { return credential.user_id != owner; })) {
+      owner.reset(); // rows of several users: the entry names none
+    }
+    const shared::audit::AuditEntry entry{
+        .user_id = owner, .clinic_id = clinic_id, .sync_session_id = std::nullopt, .run_id = "admin",
+        .action_type = "credential_revoked", .resource_type = "credential",
+        .resource_id = result.deactivated.size() == 1 ? std::optional<std::string>(result.deactivated.front().id)
+                                                      : std::nullopt,
+        .status = "success",
+        .details_json = R"({"credential_ids":[)" + ids + R"(],"credentials_deactivated":)" +
+                        std::to_string(result.deactivated.size()) + "}",
+        .event_key = "admin|credential_revoked|" + clinic_id + "|" + shared::format_iso8601(now)};
+    shared::audit::append_entry(tx, entry, shared::Clock{}.now(), user_agent());
+    return result;
+  });
+  shared::logging::info("credential.revoked",
+                        {{"clinic_id", clinic_id},
+                         {"credentials_deactivated", revocation.deactivated.size()}});
+  context.out() << "clinic " << clinic_id << ": " << revocation.deactivated.size()
+                << " credential(s) deactivated, sync disabled\n";
+  for (const auto& credential : revocation.deactivated) {
+    context.out() << "  deactivated " << credential.id << "\n";
+  }
+  if (revocation.user_wide_rows_left > 0) {
+    context.out() << "note: " << revocation.user_wide_rows_left
+                  << " active user-wide credential(s) of users linked to this clinic stay active (they serve the "
+                     "users' other clinics); the clinic's sync switch is off\n";
+  }
+  return 0;
 }
 
 } // namespace admin
