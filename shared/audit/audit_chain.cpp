@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <map>
+#include <set>
 
 namespace shared::audit {
 
@@ -32,17 +34,21 @@ constexpr Query k_insert_entry{"audit.insert_entry", R"sql(
 constexpr Query k_move_head{"audit.move_head",
                             "UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3 WHERE chain_key = $1"};
 
+// Ordered by (chain_key, seq): every partition's unique (chain_key, seq) index serves the merge.
 constexpr std::string_view k_select_chain = R"sql(
   SELECT chain_key, seq, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), run_id,
          user_id, clinic_id, sync_session_id, action_type, resource_type, resource_id, status, event_key,
-         coalesce(details, '{}'::jsonb)::text, prev_hash, hash
+         details::text, prev_hash, hash, user_agent, ip_address::text
     FROM idexx_sync_audit_log
-   WHERE chain_key IS NOT NULL AND ($1::text IS NULL OR chain_key = $1)
-   ORDER BY chain_key, seq, created_at)sql";
+   WHERE chain_key IS NOT NULL)sql";
+
+constexpr std::string_view k_select_chain_order = " ORDER BY chain_key, seq, created_at, id";
 
 constexpr std::string_view k_select_heads = R"sql(
   SELECT chain_key, last_seq, last_hash FROM audit_chain_heads
    WHERE $1::text IS NULL OR chain_key = $1 ORDER BY chain_key)sql";
+
+constexpr std::ptrdiff_t k_cursor_stride = 2000;
 
 nlohmann::json nullable(const std::optional<std::string>& value)
 {
@@ -59,6 +65,17 @@ std::string chain_key_of(const AuditEntry& entry)
   return entry.clinic_id.value_or("global");
 }
 
+// uuid columns come back lower-case: hash them as they will be read.
+std::optional<std::string> lower_case(std::optional<std::string> value)
+{
+  if (value) {
+    for (auto& c : *value) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return value;
+}
+
 } // namespace
 
 std::string canonical_serialisation(const ChainedEntry& chained)
@@ -68,8 +85,8 @@ std::string canonical_serialisation(const ChainedEntry& chained)
   const nlohmann::json details = nlohmann::json::parse(e.details_json);
   const nlohmann::json fields = nlohmann::json::array(
       {chained.seq, chained.chain_key, chained.created_at, e.run_id, nullable(e.user_id), nullable(e.clinic_id),
-       nullable(e.sync_session_id), e.action_type, e.resource_type, nullable(e.resource_id), e.status, e.event_key,
-       details, nullable(chained.prev_hash)});
+       nullable(e.sync_session_id), e.action_type, e.resource_type, nullable(e.resource_id), e.status,
+       nullable(chained.ip_address), chained.user_agent, e.event_key, details, nullable(chained.prev_hash)});
   return fields.dump(-1, ' ', true);
 }
 
@@ -78,8 +95,12 @@ std::string entry_hash(const ChainedEntry& entry)
   return crypto::sha256_hex(canonical_serialisation(entry));
 }
 
-bool append_entry(pqxx::work& tx, const AuditEntry& entry, Instant created_at, const std::string& user_agent)
+bool append_entry(pqxx::work& tx, const AuditEntry& given, Instant created_at, const std::string& user_agent)
 {
+  AuditEntry entry = given;
+  entry.user_id = lower_case(entry.user_id);
+  entry.clinic_id = lower_case(entry.clinic_id);
+  entry.sync_session_id = lower_case(entry.sync_session_id);
   const auto chain_key = chain_key_of(entry);
   db::run(tx, k_ensure_head, chain_key);
   const auto head = db::run(tx, k_lock_head, chain_key);
@@ -87,7 +108,8 @@ bool append_entry(pqxx::work& tx, const AuditEntry& entry, Instant created_at, c
     return false;
   }
   ChainedEntry chained{.entry = entry, .chain_key = chain_key, .seq = head[0][0].as<std::int64_t>() + 1,
-                       .created_at = format_iso8601(created_at), .prev_hash = optional_text(head[0][1]), .hash = ""};
+                       .created_at = format_iso8601(created_at), .user_agent = user_agent, .ip_address = std::nullopt,
+                       .prev_hash = optional_text(head[0][1]), .hash = ""};
   // Store details exactly as hashed: sorted keys, compact.
   chained.entry.details_json = nlohmann::json::parse(entry.details_json).dump();
   chained.hash = entry_hash(chained);
@@ -98,78 +120,131 @@ bool append_entry(pqxx::work& tx, const AuditEntry& entry, Instant created_at, c
   return true;
 }
 
-std::optional<BrokenLink> verify_chains(pqxx::transaction_base& tx, const std::optional<std::string>& chain_key,
-                                        const std::optional<Instant>& from, const std::optional<Instant>& to)
+ChainCheck check_chains(pqxx::transaction_base& tx, const std::optional<std::string>& chain_key,
+                        const std::optional<Instant>& from, const std::optional<Instant>& to)
 {
   const auto in_range = [&](const std::string& created_at) {
     const auto instant = parse_iso8601(created_at);
     return (!from || instant >= *from) && (!to || instant <= *to);
   };
+  ChainCheck check;
   std::string current_chain;
+  bool chain_counted = false;
   std::int64_t expected_seq = 1;
   std::optional<std::string> previous_hash;
-  std::map<std::string, std::pair<std::int64_t, std::optional<std::string>>> ends;
-  for (const auto& row : tx.exec_params(std::string(k_select_chain), chain_key)) {
-    ChainedEntry chained;
-    chained.chain_key = row[0].as<std::string>();
-    chained.seq = row[1].as<std::int64_t>();
-    chained.created_at = row[2].as<std::string>();
-    auto& e = chained.entry;
-    e.run_id = row[3].is_null() ? "" : row[3].as<std::string>();
-    e.user_id = optional_text(row[4]);
-    e.clinic_id = optional_text(row[5]);
-    e.sync_session_id = optional_text(row[6]);
-    e.action_type = row[7].as<std::string>();
-    e.resource_type = row[8].is_null() ? "" : row[8].as<std::string>();
-    e.resource_id = optional_text(row[9]);
-    e.status = row[10].as<std::string>();
-    e.event_key = row[11].as<std::string>();
-    e.details_json = row[12].as<std::string>();
-    chained.prev_hash = optional_text(row[13]);
-    const auto stored_hash = row[14].as<std::string>();
-    if (chained.chain_key != current_chain) {
-      current_chain = chained.chain_key;
-      expected_seq = 1;
-      previous_hash.reset();
-    }
-    const auto report = [&](std::string reason) -> std::optional<BrokenLink> {
-      if (!in_range(chained.created_at)) {
-        return std::nullopt;
-      }
-      return BrokenLink{.chain_key = chained.chain_key, .seq = chained.seq, .reason = std::move(reason)};
-    };
-    std::optional<BrokenLink> broken;
-    if (chained.seq < expected_seq) {
-      broken = BrokenLink{chained.chain_key, chained.seq, "duplicate or re-ordered entry"};
-    } else if (chained.seq > expected_seq) {
-      broken = BrokenLink{chained.chain_key, expected_seq, "missing entry before seq " + std::to_string(chained.seq)};
-    } else if (chained.prev_hash != previous_hash) {
-      broken = report("prev_hash does not match the previous entry");
-    } else if (entry_hash(chained) != stored_hash) {
-      broken = report("hash mismatch: the entry was edited");
-    }
-    if (broken) {
-      return broken;
-    }
-    expected_seq = chained.seq + 1;
-    previous_hash = stored_hash;
-    ends[chained.chain_key] = {chained.seq, stored_hash};
+  std::map<std::string, std::pair<std::int64_t, std::string>> ends;
+
+  std::string query(k_select_chain);
+  if (chain_key) {
+    query += " AND chain_key = " + tx.quote(*chain_key);
   }
-  // The head remembers the last entry, so deleting the newest entries is caught too.
+  query += k_select_chain_order;
+  // A cursor, not one result: six years of entries need not fit in memory.
+  pqxx::icursorstream cursor(tx, query, "audit_verify", k_cursor_stride);
+  pqxx::result rows;
+  while (cursor >> rows) {
+    for (const auto& row : rows) {
+      ChainedEntry chained;
+      chained.chain_key = row[0].as<std::string>();
+      chained.seq = row[1].as<std::int64_t>();
+      chained.created_at = row[2].as<std::string>();
+      auto& e = chained.entry;
+      e.run_id = row[3].is_null() ? "" : row[3].as<std::string>();
+      e.user_id = optional_text(row[4]);
+      e.clinic_id = optional_text(row[5]);
+      e.sync_session_id = optional_text(row[6]);
+      e.action_type = row[7].as<std::string>();
+      e.resource_type = row[8].is_null() ? "" : row[8].as<std::string>();
+      e.resource_id = optional_text(row[9]);
+      e.status = row[10].as<std::string>();
+      e.event_key = row[11].as<std::string>();
+      e.details_json = row[12].is_null() ? "{}" : row[12].as<std::string>();
+      chained.prev_hash = optional_text(row[13]);
+      const auto stored_hash = row[14].as<std::string>();
+      chained.user_agent = row[15].is_null() ? "" : row[15].as<std::string>();
+      chained.ip_address = optional_text(row[16]);
+      if (chained.chain_key != current_chain) {
+        current_chain = chained.chain_key;
+        chain_counted = false;
+        expected_seq = 1;
+        previous_hash.reset();
+      }
+      const bool counted = in_range(chained.created_at);
+      const auto at = [&](std::int64_t seq, std::string reason) {
+        check.broken = BrokenLink{.chain_key = chained.chain_key, .seq = seq, .reason = std::move(reason)};
+        return check;
+      };
+      // Gaps and duplicates are reported wherever they are; a bad entry only inside the range.
+      if (chained.seq < expected_seq) {
+        return at(chained.seq, "duplicate seq: a second entry claims this position (inserted or re-ordered)");
+      }
+      if (chained.seq > expected_seq) {
+        return at(expected_seq, "missing entry: the chain goes on at seq " + std::to_string(chained.seq));
+      }
+      if (counted) {
+        // An append always writes these columns: NULL here would otherwise hash like "" or {}.
+        if (row[3].is_null() || row[8].is_null() || row[12].is_null() || row[15].is_null()) {
+          return at(chained.seq, "edited: a column every append writes (run_id, resource_type, details, "
+                                 "user_agent) is NULL");
+        }
+        if (chained.prev_hash != previous_hash) {
+          return at(chained.seq, "prev_hash does not match the previous entry's hash (re-ordered or "
+                                 "an entry replaced)");
+        }
+        if (entry_hash(chained) != stored_hash) {
+          return at(chained.seq, "hash mismatch: the entry was edited");
+        }
+        ++check.entries;
+        if (!chain_counted) {
+          chain_counted = true;
+          ++check.chains;
+        }
+      }
+      expected_seq = chained.seq + 1;
+      previous_hash = stored_hash;
+      ends[chained.chain_key] = {chained.seq, stored_hash};
+    }
+  }
+
+  // The head remembers the newest entry: deleting the newest entries, or adding one past the head
+  // without an append, shows here.
+  std::set<std::string> has_head;
   for (const auto& row : tx.exec_params(std::string(k_select_heads), chain_key)) {
     const auto key = row[0].as<std::string>();
     const auto last_seq = row[1].as<std::int64_t>();
     const auto found = ends.find(key);
     const std::int64_t seen = found == ends.end() ? 0 : found->second.first;
-    if (seen != last_seq) {
-      return BrokenLink{.chain_key = key, .seq = seen + 1, .reason = "missing entry: the chain head says seq " +
-                                                                    std::to_string(last_seq)};
+    has_head.insert(key);
+    const auto at = [&](std::int64_t seq, std::string reason) {
+      check.broken = BrokenLink{.chain_key = key, .seq = seq, .reason = std::move(reason)};
+      return check;
+    };
+    if (seen < last_seq) {
+      return at(seen + 1, "missing entry: the chain ends at seq " + std::to_string(seen) + " but its head says seq " +
+                              std::to_string(last_seq) + " (newest entries deleted)");
+    }
+    if (seen > last_seq) {
+      return at(last_seq + 1, "entry past the chain head (head says seq " + std::to_string(last_seq) +
+                                  "): inserted without an append, or the head was edited");
     }
     if (found != ends.end() && optional_text(row[2]) != found->second.second) {
-      return BrokenLink{.chain_key = key, .seq = last_seq, .reason = "the chain head's hash does not match"};
+      return at(last_seq, "the chain head's hash does not match the newest entry (head or entry replaced)");
     }
   }
-  return std::nullopt;
+  for (const auto& [key, end] : ends) {
+    if (!has_head.contains(key)) {
+      check.broken = BrokenLink{.chain_key = key, .seq = end.first,
+                                .reason = "the chain has no head in audit_chain_heads (head deleted)"};
+      return check;
+    }
+  }
+  return check;
+}
+
+std::optional<BrokenLink> verify_chains(pqxx::transaction_base& tx, const std::optional<std::string>& chain_key,
+                                        const std::optional<Instant>& from, const std::optional<Instant>& to)
+{
+  return check_chains(tx, chain_key, from, to).broken;
 }
 
 } // namespace shared::audit
