@@ -4,6 +4,7 @@
 #include "shared/audit/audit_chain.hpp"
 #include "shared/db/connection.hpp"
 #include "shared/logging/logger.hpp"
+#include "shared/metrics/run_metrics.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/audit/audit_repository.hpp"
 
@@ -126,6 +127,8 @@ shared::app::StageSummary run_audit(shared::app::StageContext& context)
   if (const auto status = ledger.try_close(context.run_id())) {
     shared::logging::info("run.closed", {{"status", shared::runs::to_string(*status)}});
     summary.add("run_closed", 1);
+    // Metrics (issue 6): the run closer pushes the run's gauges from the ledger; never fails the run.
+    shared::metrics::push_closed_run(context.config_file(), *connection, context.run_id(), context.clock().now());
     const auto deleted = shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
       return AuditRepository(tx).delete_old_staging(k_staging_retention_days);
     });

@@ -85,7 +85,53 @@ case $check in
     reject workers --set workers=0
     reject database --set secrets.database=
     reject tag --set image.tag=latest
-    reject connect_timeout_seconds --set config.database.connect_timeout_seconds=0 ;;
+    reject connect_timeout_seconds --set config.database.connect_timeout_seconds=0
+    reject lables --set prometheusRule.lables.release=kps
+    reject runbookBaseUrl --set prometheusRule.runbookBaseUrl=runbooks
+    reject label --set dashboards.label= ;;
+  monitoring)
+    # The PrometheusRule and the dashboard ConfigMaps (operations.md 4 and 5.1): labels from values, raw
+    # dashboard JSON (fixed uid, id null, datasource variables, no __inputs or ${DS_…} placeholders).
+    render "$work/monitoring.yaml" rel --set prometheusRule.labels.release=kps --set dashboards.labelValue=yes \
+      --set dashboards.folderAnnotation=grafana_folder --set dashboards.folder=Clinics
+    NODE_PATH=$source_dir/tools/node_modules node -e '
+      const { readFileSync } = require("node:fs");
+      const { parseAllDocuments } = require("yaml");
+      const docs = parseAllDocuments(readFileSync(process.argv[1], "utf8")).map((d) => d.toJS()).filter(Boolean);
+      const problems = [];
+      const expect = (ok, message) => { if (!ok) problems.push(message); };
+      const rule = docs.find((d) => d.kind === "PrometheusRule");
+      expect(rule?.apiVersion === "monitoring.coreos.com/v1", "no monitoring.coreos.com/v1 PrometheusRule");
+      expect(rule?.metadata?.labels?.release === "kps", "prometheusRule.labels not on the PrometheusRule");
+      expect(rule?.metadata?.labels?.["app.kubernetes.io/component"] === "alerts", "PrometheusRule component must be alerts");
+      const alerts = (rule?.spec?.groups ?? []).flatMap((g) => g.rules).filter((r) => r.alert);
+      expect(alerts.length >= 6, `expected at least 6 alerts, got ${alerts.length}`);
+      for (const a of alerts) {
+        expect(a.labels?.severity, `${a.alert}: no severity`);
+        expect(a.annotations?.runbook_url?.startsWith("https://"), `${a.alert}: no runbook_url`);
+      }
+      const maps = docs.filter((d) => d.kind === "ConfigMap" && d.metadata?.labels?.grafana_dashboard === "yes");
+      expect(maps.length === 1, `expected one dashboard ConfigMap labelled grafana_dashboard=yes, got ${maps.length}`);
+      for (const map of maps) {
+        expect(map.metadata.labels["app.kubernetes.io/component"] === "dashboards", "dashboard component must be dashboards");
+        expect(map.metadata.annotations?.grafana_folder === "Clinics", "folder annotation missing");
+        for (const [key, text] of Object.entries(map.data)) {
+          expect(Buffer.byteLength(text) < 1024 * 1024, `${key}: larger than a ConfigMap holds`);
+          expect(!text.includes("__inputs") && !text.includes("${DS_"), `${key}: exported for sharing (__inputs, \${DS_…})`);
+          const dash = JSON.parse(text);
+          expect(dash.id === null && typeof dash.uid === "string" && dash.uid.length > 0, `${key}: needs a fixed uid and "id": null`);
+          const variables = Object.fromEntries((dash.templating?.list ?? []).filter((v) => v.type === "datasource").map((v) => [v.name, v]));
+          for (const panel of dash.panels) {
+            const uid = panel.datasource?.uid ?? "";
+            const name = uid.replace(/^\$\{?|\}$/g, "");
+            expect(variables[name], `${key}: panel ${panel.title} does not use a datasource variable (${uid})`);
+          }
+        }
+      }
+      for (const p of problems) console.log(`FAIL: ${p}`);
+      if (problems.length) process.exit(1);
+      console.log(`monitoring: PrometheusRule with ${alerts.length} alerts and ${maps.length} dashboard ConfigMap(s) OK`);
+    ' "$work/monitoring.yaml" ;;
   kubernetes-models)
     render "$work/default.yaml" rel
     render "$work/production.yaml" prod -f "$production"
