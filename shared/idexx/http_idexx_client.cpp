@@ -256,6 +256,7 @@ struct HttpIdexxClient::Impl
   Sleeper sleeper;
   std::mt19937 random{std::random_device{}()};
   int logins = 0;
+  int consecutive_429 = 0; // across requests: more than 3 in a row fail the clinic (§11)
 
   Impl(IdexxConfig c, Sleeper s)
       : config(std::move(c)),
@@ -297,9 +298,14 @@ struct HttpIdexxClient::Impl
         continue;
       }
       const int status = response.status;
+      consecutive_429 = status == 429 ? consecutive_429 + 1 : 0;
       const bool transient = status == 500 || status == 502 || status == 503 || status == 504;
       if (!transient && status != 429) {
         return response;
+      }
+      if (consecutive_429 > 3) {
+        throw RateLimited(request.method + " " + host + path + ": HTTP 429 " +
+                          std::to_string(consecutive_429) + " times in a row");
       }
       if (attempt >= attempts) {
         const auto message = request.method + " " + host + path + ": HTTP " +
@@ -484,7 +490,7 @@ struct HttpIdexxClient::Impl
   {
     auto& state = state_of(session);
     if (std::chrono::steady_clock::now() > state.deadline) {
-      throw TransientError("deadline_exceeded: clinic time budget spent");
+      throw DeadlineExceeded("deadline_exceeded: clinic time budget spent");
     }
     const auto url = strip_trailing_slash(session.base_url) + path_and_query;
     auto outcome = get_once(state, url, response);

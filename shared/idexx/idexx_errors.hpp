@@ -66,8 +66,17 @@ private:
   int m_status;
 };
 
-// 429 on every attempt: the clinic fails with `rate_limited` (idexx-neo.md §11).
+// More than 3 consecutive 429s, or 429 on every attempt: the clinic fails with `rate_limited`
+// (idexx-neo.md §11).
 class RateLimited : public shared::TransientError
+{
+public:
+  using shared::TransientError::TransientError;
+};
+
+// The per-clinic time budget (idexx.clinic_deadline_seconds) is spent: the clinic fails with
+// `deadline_exceeded` (idexx-neo.md §11).
+class DeadlineExceeded : public shared::TransientError
 {
 public:
   using shared::TransientError::TransientError;

@@ -1,5 +1,7 @@
 #include "shared/idexx/idexx_parsing.hpp"
 
+#include "shared/idexx/json_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -92,11 +94,13 @@ const char* to_string(Species species)
 
 namespace {
 
+// A-Z only, as std::tolower in the "C" locale, without a library call per byte (every string of
+// every page-data passes here, see strip_staff_data).
 std::string lower_ascii(std::string_view text)
 {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
   return out;
 }
 
@@ -222,7 +226,7 @@ std::string join_name(const std::string& first, const std::string& last)
 std::optional<Appointment> read_appointment(const json& record, const ClinicZone& zone,
                                             std::vector<MalformedRecord>& malformed, int& rosters)
 {
-  const auto raw = record.dump();
+  const auto raw = compact_json(record);
   if (!record.is_object()) {
     malformed.push_back({"not an object", raw});
     return std::nullopt;
@@ -290,7 +294,7 @@ std::optional<Appointment> read_appointment(const json& record, const ClinicZone
 std::optional<ConsultationSummary> read_summary(const json& record, const ClinicZone& zone,
                                                 std::vector<MalformedRecord>& malformed)
 {
-  const auto raw = record.dump();
+  const auto raw = compact_json(record);
   if (!record.is_object()) {
     malformed.push_back({"not an object", raw});
     return std::nullopt;
@@ -319,7 +323,9 @@ std::optional<ConsultationSummary> read_summary(const json& record, const Clinic
 }
 
 // Decision 23: no staff data in evidence. Drops providers[] lists and blanks provider e-mails.
-void strip_staff_data(json& node, const std::set<std::string>& emails)
+// `marker` is a byte every e-mail holds ('@' for real addresses), or 0: a string without it cannot
+// hold one, and is skipped without being lower-cased (the notes are most of every page-data).
+void strip_staff_data(json& node, const std::set<std::string>& emails, char marker)
 {
   if (node.is_object()) {
     node.erase("providers");
@@ -328,13 +334,16 @@ void strip_staff_data(json& node, const std::set<std::string>& emails)
     }
     for (auto& [key, value] : node.items()) {
       (void)key;
-      strip_staff_data(value, emails);
+      strip_staff_data(value, emails, marker);
     }
   } else if (node.is_array()) {
     for (auto& value : node) {
-      strip_staff_data(value, emails);
+      strip_staff_data(value, emails, marker);
     }
   } else if (node.is_string() && !emails.empty()) {
+    if (marker != 0 && node.get_ref<const std::string&>().find(marker) == std::string::npos) {
+      return;
+    }
     const auto text = lower_ascii(node.get<std::string>());
     for (const auto& email : emails) {
       if (text.find(email) != std::string::npos) {
@@ -507,8 +516,10 @@ ConsultationDetail parse_page_data(std::string_view body, const ClinicZone& zone
   }
   std::set<std::string> emails;
   collect_provider_emails(root, emails);
-  strip_staff_data(root, emails);
-  out.raw_json = root.dump();
+  const bool all_have_at = std::all_of(emails.begin(), emails.end(),
+                                       [](const std::string& email) { return email.find('@') != std::string::npos; });
+  strip_staff_data(root, emails, all_have_at ? '@' : '\0');
+  out.raw_json = compact_json(root);
   return out;
 }
 

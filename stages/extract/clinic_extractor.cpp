@@ -1,6 +1,7 @@
 #include "stages/extract/clinic_extractor.hpp"
 
 #include "shared/crypto/hashing.hpp"
+#include "shared/idexx/json_text.hpp"
 #include "shared/logging/logger.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@ std::string consultation_content_hash(const shared::idexx::ConsultationDetail& d
   }
   const nlohmann::json content{detail.notes_html, detail.discharge_summary_html, lines,
                                shared::idexx::to_string(detail.status), detail.reason};
-  return shared::crypto::sha256_hex(content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return shared::crypto::sha256_hex(shared::idexx::compact_json(content, true));
 }
 
 namespace {

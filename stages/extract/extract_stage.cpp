@@ -6,6 +6,7 @@
 #include "shared/db/connection.hpp"
 #include "shared/idexx/http_idexx_client.hpp"
 #include "shared/logging/logger.hpp"
+#include "shared/metrics/run_metrics.hpp"
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/extract/clinic_extractor.hpp"
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <memory>
 
 namespace extract {
 
@@ -47,8 +49,9 @@ struct Totals
 };
 
 void extract_one(pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item,
-                 shared::crypto::KeyRing& key_ring, const shared::idexx::IdexxConfig& idexx_config,
-                 const WindowSettings& window_settings, shared::Instant now, Totals& totals)
+                 shared::idexx::HttpIdexxClient& client, shared::crypto::KeyRing& key_ring,
+                 const shared::idexx::IdexxConfig& idexx_config, const WindowSettings& window_settings,
+                 shared::Instant now, Totals& totals)
 {
   // Choose the credential and open the session in a transaction of their own: later rows need the
   // session id, and a failure after this point is recorded against it.
@@ -80,7 +83,6 @@ void extract_one(pqxx::connection& connection, shared::runs::WorkQueue& queue, c
     throw shared::ClinicError("credential_undecryptable", error.what());
   }
   const shared::ClinicZone zone(info.timezone);
-  shared::idexx::HttpIdexxClient client(idexx_config);
   shared::idexx::Session session;
   try {
     session = client.log_in(shared::idexx::ClinicLogin{
@@ -105,6 +107,8 @@ void extract_one(pqxx::connection& connection, shared::runs::WorkQueue& queue, c
     throw shared::ClinicError("forbidden", "the IDEXX Neo account lacks rights (403)");
   } catch (const shared::idexx::RateLimited&) {
     throw shared::ClinicError("rate_limited", "IDEXX Neo kept answering 429");
+  } catch (const shared::idexx::DeadlineExceeded& error) {
+    throw shared::ClinicError("deadline_exceeded", error.what());
   } catch (const shared::idexx::SchemaError& error) {
     throw shared::ClinicError("schema_error", error.what());
   }
@@ -158,13 +162,22 @@ shared::app::StageSummary run_extract(shared::app::StageContext& context)
     const auto added = shared::db::with_transaction(
         *connection, [&](pqxx::work& tx) { return ExtractRepository(tx).add_work_items(context.run_id(), default_window); });
     shared::logging::info("run.joined", {{"trigger", shared::runs::to_string(trigger)}, {"clinics_added", added}});
+    // Metrics (issue 6): the run's start, pushed with POST so a run in flight can alert; every pod of the run
+    // pushes the same sync_runs.started_at. Never fails the stage (a malformed URL is a ConfigError, exit 78).
+    shared::metrics::push_opened_run(config, *connection, context.run_id());
   }
   Totals totals;
   const auto now = context.clock().now();
+  // One IDEXX Neo client per worker: its TLS context and keep-alive connection serve all the clinics
+  // the worker claims; each clinic still logs in to a session (and cookie jar) of its own.
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "extract", shared::runs::k_extract_states, loop,
-      [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
-        extract_one(connection, queue, item, key_ring, idexx_config, window_settings, now, totals);
+      [&]() -> shared::runs::ClinicStep {
+        auto client = std::make_shared<shared::idexx::HttpIdexxClient>(idexx_config);
+        return [&, client](pqxx::connection& connection, shared::runs::WorkQueue& queue,
+                           const shared::runs::WorkItem& item) {
+          extract_one(connection, queue, item, *client, key_ring, idexx_config, window_settings, now, totals);
+        };
       });
   summary.add("clinics_extracted", result.succeeded);
   summary.add("clinics_failed", result.failed);

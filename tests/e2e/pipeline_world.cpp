@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <unistd.h>
 
@@ -31,7 +32,8 @@ std::string binary_path(const std::string& binary)
   return root + "/stages/" + binary.substr(std::string("idexx-sync-").size()) + "/" + binary;
 }
 
-PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointments)
+PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointments,
+                             const PipelineWorldOptions& options)
 {
   static int counter = 0;
   directory = std::filesystem::temp_directory_path() /
@@ -56,7 +58,8 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   "credential_keys": {"directory": ")" + (directory / "keys").string() + R"(", "current_key_id": "e2e-1", "pbkdf2_iterations": 1000},
   "logging": {"level": "debug"},
   "run": {"heartbeat_seconds": 2, "lease_seconds": 30, "max_wait_seconds": 30, "poll_interval_ms": 50},
-  "idexx": {"retry_base_delay_ms": 10, "retry_max_delay_ms": 50},
+  "idexx": {"retry_base_delay_ms": 10, "retry_max_delay_ms": 50)" +
+                                (options.extra_idexx_keys.empty() ? "" : ", " + options.extra_idexx_keys) + R"(},
   "extract": {"threads": 3},
   "qstash": {"base_url": ")" + qstash->base_url() + R"(", "token_file": ")" + (directory / "qstash-token").string() +
                               R"(", "webhook_url": "https://dispatch.e2e.test/qstash/execute-call"}
@@ -69,12 +72,16 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   shared::crypto::KeyRing key_ring(
       shared::crypto::KeyRingConfig{.directory = directory / "keys", .current_key_id = "e2e-1", .pbkdf2_iterations = 1000});
   shared::db::with_transaction(*connection, [&](pqxx::work& tx) {
-    for (const auto& clinic : clinics) {
+    for (std::size_t i = 0; i < clinics.size(); ++i) {
+      const auto& clinic = clinics[i];
       const auto& tenant = world.tenants[clinic.tenant];
+      const bool wrong = std::find(options.wrong_password_clinics.begin(), options.wrong_password_clinics.end(), i) !=
+                         options.wrong_password_clinics.end();
       shared::credentials::store_credential(
           tx, key_ring,
           {.user_id = clinic.user_id, .clinic_id = clinic.clinic_id, .username = shared::Secret(tenant.username),
-           .password = shared::Secret(tenant.password), .company_id = tenant.company_id, .validation_status = "valid"});
+           .password = shared::Secret(wrong ? tenant.password + "-outdated" : tenant.password),
+           .company_id = tenant.company_id, .validation_status = "valid"});
     }
   });
 }
@@ -103,13 +110,18 @@ std::vector<ProcessResult> PipelineWorld::run_pipeline(const std::string& run_id
 
 std::size_t PipelineWorld::simulator_count_for(const std::string& run_id) const
 {
+  return simulator_count_for(run_id, "");
+}
+
+std::size_t PipelineWorld::simulator_count_for(const std::string& run_id, const std::string& only_clinic) const
+{
   auto connection = database.connect();
   pqxx::read_transaction tx(*connection);
   std::size_t total = 0;
   for (const auto& row : tx.exec_params(
            "SELECT clinic_id, extract(epoch FROM window_start)::bigint, extract(epoch FROM window_end)::bigint "
-           "FROM idexx_sync_sessions WHERE run_id = $1",
-           run_id)) {
+           "FROM idexx_sync_sessions WHERE run_id = $1 AND ($2::text = '' OR clinic_id::text = $2::text)",
+           run_id, only_clinic)) {
     const auto clinic_id = row[0].as<std::string>();
     for (const auto& clinic : clinics) {
       if (clinic.clinic_id == clinic_id) {

@@ -12,13 +12,25 @@
 
 namespace tests {
 
+// Knobs for one PipelineWorld (all default to the plain world full_sync_test uses).
+struct PipelineWorldOptions
+{
+  // More members of the config's "idexx" object, as JSON text without braces, e.g.
+  // R"("max_relogins": 20, "retry_after_cap_seconds": 0)". Keys other than retry_base_delay_ms and
+  // retry_max_delay_ms (which are always set).
+  std::string extra_idexx_keys;
+  // Indices into `clinics` whose stored password differs from the simulator's.
+  std::vector<std::size_t> wrong_password_clinics;
+};
+
 // Everything an end-to-end run needs: a migrated database, the simulator and fake QStash on
 // loopback, a seeded product world with stored credentials, secret files and the config file the
 // binaries read, pointing at the fakes through the production keys.
 class PipelineWorld
 {
 public:
-  PipelineWorld(std::uint64_t seed, int clinics, int appointments);
+  PipelineWorld(std::uint64_t seed, int clinics, int appointments,
+                const PipelineWorldOptions& options = {});
   ~PipelineWorld();
   PipelineWorld(const PipelineWorld&) = delete;
   PipelineWorld& operator=(const PipelineWorld&) = delete;
@@ -29,6 +41,8 @@ public:
   std::vector<ProcessResult> run_pipeline(const std::string& run_id) const;
   // The simulator's count of consultations inside each session window of `run_id`.
   std::size_t simulator_count_for(const std::string& run_id) const;
+  // The same for one clinic (its session windows of `run_id`).
+  std::size_t simulator_count_for(const std::string& run_id, const std::string& clinic_id) const;
 
   TempDatabase database;
   fakes::World world;

@@ -9,6 +9,7 @@
 #include "tests/fakes/fake_vapi.hpp"
 #include "tests/fakes/idexx_neo_simulator.hpp"
 #include "tests/fakes/simulated_world.hpp"
+#include "tests/fakes/window_visits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -33,13 +34,16 @@ namespace {
 constexpr const char* k_usage =
     "usage: idexx-sync-fakes [--seed N] [--now ISO-8601] [--clinics N] [--appointments N]\n"
     "                        [--port P] [--cert-dir DIR] [--world-file PATH]\n"
+    "                        [--window-consultations N] [--threads N]\n"
     "                        [--qstash-token-file FILE [--qstash-signing-key-file FILE]]\n"
     "                        [--vapi-key-file FILE [--vapi-call-seconds N]]\n"
     "Starts the IDEXX Neo simulator on https://127.0.0.1:P (0 = any free port) and writes\n"
     "the tenants (with passwords) to --world-file (mode 0600). --qstash-token-file starts\n"
     "fake QStash with that token (--qstash-signing-key-file: the key deliveries are signed\n"
     "with); --vapi-key-file starts fake VAPI with that private key; both on any free port,\n"
-    "their clocks ticking from --now. Prints 'IDEXX <base_url>', then 'QSTASH <base_url>'\n"
+    "their clocks ticking from --now. --window-consultations adds N visits with a consultation\n"
+    "per clinic inside the 48 hours before --now (benchmarks); --threads sets the simulator's\n"
+    "request threads (default 32). Prints 'IDEXX <base_url>', then 'QSTASH <base_url>'\n"
     "and 'VAPI <base_url>' when enabled, then 'READY', and runs until SIGTERM/SIGINT.\n";
 
 struct Options
@@ -48,6 +52,8 @@ struct Options
   std::optional<shared::Instant> now;
   int clinics = 3;
   int appointments = 30;
+  int window_consultations = 0; // extra visits per clinic inside the last 48 h (add_window_visits)
+  int server_threads = 32;      // the IDEXX Neo simulator's request threads
   std::uint16_t port = 0;
   std::string cert_dir = tests::fakes::test_ca_dir();
   std::string world_file;
@@ -98,6 +104,10 @@ std::optional<Options> parse(int argc, char** argv)
       options.clinics = static_cast<int>(number_arg(flag, value, 0, 10000));
     } else if (flag == "--appointments") {
       options.appointments = static_cast<int>(number_arg(flag, value, 0, 100000));
+    } else if (flag == "--window-consultations") {
+      options.window_consultations = static_cast<int>(number_arg(flag, value, 0, 5000));
+    } else if (flag == "--threads") {
+      options.server_threads = static_cast<int>(number_arg(flag, value, 1, 1024));
     } else if (flag == "--port") {
       options.port = static_cast<std::uint16_t>(number_arg(flag, value, 0, 65535));
     } else if (flag == "--cert-dir") {
@@ -202,8 +212,10 @@ RunningFakes start_fakes(const Options& options)
   auto world =
       tests::fakes::generate_world(options.seed, std::chrono::floor<std::chrono::seconds>(now),
                                    options.clinics, options.appointments);
+  tests::fakes::add_window_visits(world, options.window_consultations);
   tests::fakes::SimulatorSettings settings;
   settings.server.port = options.port;
+  settings.server.max_threads = options.server_threads;
   settings.server.cert_dir = options.cert_dir;
   fakes.idexx = std::make_unique<tests::fakes::IdexxNeoSimulator>(std::move(world), settings);
   if (!options.qstash_token_file.empty()) {

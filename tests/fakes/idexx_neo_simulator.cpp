@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <random>
 #include <set>
@@ -159,6 +161,24 @@ std::string token_hex(std::mt19937_64& rng)
 }
 
 double unit_draw(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate).
+std::string http_date(SysSeconds when)
+{
+  static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const auto day = std::chrono::floor<std::chrono::days>(when);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss time{when - day};
+  char out[40];
+  std::snprintf(out, sizeof out, "%s, %02u %s %04d %02d:%02d:%02d GMT",
+                days[std::chrono::weekday{day}.c_encoding()], static_cast<unsigned>(ymd.day()),
+                months[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return out;
+}
 
 std::string endpoint_of(const std::string& path)
 {
@@ -330,14 +350,56 @@ struct IdexxNeoSimulator::State
   SimulatorStats stats;
   std::size_t in_flight = 0;
   std::vector<std::size_t> tenant_in_flight;
+  std::vector<std::size_t> tenant_requests; // requests with a session, for very_slow_every_n
+  // Per tenant: consultations inserted by pagination drift. Read and written under the mutex
+  // only (handlers take a copy), so the generated world stays immutable.
+  std::vector<std::vector<Consultation>> added;
 
   State(World w, SimulatorSettings s) : settings(std::move(s)), world(std::move(w))
   {
     for (std::size_t i = 0; i < world.tenants.size(); ++i) {
       fault_rng.emplace_back(world.seed ^ (0x9e3779b97f4a7c15ULL * (i + 1)));
       tenant_in_flight.push_back(0);
+      tenant_requests.push_back(0);
+      added.emplace_back();
     }
     stats = empty_stats();
+  }
+
+  // Generated plus drift-inserted consultations in [from, to]. Caller holds the mutex.
+  std::size_t count_in_window(std::size_t tenant, SysSeconds from, SysSeconds to) const
+  {
+    auto total = tests::fakes::consultations_in_window(world.tenants.at(tenant), from, to);
+    for (const auto& c : added.at(tenant)) {
+      if (c.consulted_at_utc >= from && c.consulted_at_utc <= to)
+        ++total;
+    }
+    return total;
+  }
+
+  // A new walk-in consultation one second before `now`: the head of a newest-first listing.
+  // Caller holds the mutex.
+  void insert_drift_consultation(std::size_t tenant)
+  {
+    const auto& t = world.tenants[tenant];
+    if (t.consultations.empty())
+      return;
+    std::int64_t max_id = 0;
+    for (const auto& c : t.consultations)
+      max_id = std::max(max_id, c.id);
+    for (const auto& c : added[tenant])
+      max_id = std::max(max_id, c.id);
+    auto fresh = t.consultations.front();
+    fresh.id = max_id + 1;
+    fresh.appointment_id.reset();
+    fresh.consulted_at_utc = world.now - std::chrono::seconds{1};
+    fresh.consulted_at_local = format_local(utc_to_local(t.timezone, fresh.consulted_at_utc));
+    fresh.status = "in_progress";
+    fresh.reason = "Walk-in seen while the listing was paged";
+    for (auto& line : fresh.lines)
+      line.id += 1000000 + static_cast<std::int64_t>(added[tenant].size()) * 100;
+    added[tenant].push_back(std::move(fresh));
+    ++stats.tenants[tenant].drift_insertions;
   }
 
   SimulatorStats empty_stats() const
@@ -490,15 +552,18 @@ struct IdexxNeoSimulator::State
     const auto to = local_to_utc(tenant.timezone, *end);
     json events = json::array();
     std::int64_t last_id = 0;
+    std::optional<json> first_visit; // the malformed record is a visit, not a block or roster
     for (const auto& a : tenant.appointments) {
       if (a.start_utc < from || a.start_utc > to)
         continue;
       events.push_back(tenant.calendar_shape == CalendarShape::a ? calendar_record_a(a)
                                                                  : calendar_record_b(a));
       last_id = std::max(last_id, a.id);
+      if (!first_visit && a.kind == EntryKind::visit)
+        first_visit = events.back();
     }
-    if (malformed && !events.empty()) {
-      auto bad = events.front();
+    if (malformed && first_visit) {
+      auto bad = *first_visit;
       bad["id"] = last_id + 1000000;
       bad.erase("appointment_id");
       bad.erase("appointmentId");
@@ -518,7 +583,14 @@ struct IdexxNeoSimulator::State
     return json_response(200, events);
   }
 
-  static FakeResponse search(const Tenant& tenant,
+  // Caller holds the mutex.
+  int drift_done(std::size_t tenant) const
+  {
+    return static_cast<int>(added[tenant].size());
+  }
+
+  static FakeResponse search(const Tenant& tenant, const std::vector<Consultation>& extra,
+                             bool malformed,
                              const std::vector<std::pair<std::string, std::string>>& params)
   {
     const auto strict =
@@ -555,10 +627,12 @@ struct IdexxNeoSimulator::State
     const auto from = local_to_utc(tenant.timezone, *start);
     const auto to = local_to_utc(tenant.timezone, *end);
     std::vector<const Consultation*> matches;
-    for (const auto& c : tenant.consultations) {
-      if (c.consulted_at_utc >= from && c.consulted_at_utc <= to &&
-          (!provider || c.provider_id == *provider)) {
-        matches.push_back(&c);
+    for (const auto* list : {&tenant.consultations, &extra}) {
+      for (const auto& c : *list) {
+        if (c.consulted_at_utc >= from && c.consulted_at_utc <= to &&
+            (!provider || c.provider_id == *provider)) {
+          matches.push_back(&c);
+        }
       }
     }
     std::stable_sort(matches.begin(), matches.end(),
@@ -594,6 +668,13 @@ struct IdexxNeoSimulator::State
                {"diagnoses", diagnoses},
                {"branchId", tenant.branch_id}});
     }
+    const auto last_page = (matches.size() + k_per_page - 1) / k_per_page;
+    if (malformed && !data.empty() && page == std::max<std::size_t>(1, last_page)) {
+      auto bad = data.front();
+      bad.erase("id"); // one record without an id among good ones (idexx-neo.md 13, item 19)
+      bad["consultedAt"] = "not a date";
+      data.push_back(bad);
+    }
     return json_response(200, json{{"data", data},
                                    {"total", matches.size()},
                                    {"page", page},
@@ -601,7 +682,8 @@ struct IdexxNeoSimulator::State
                                    {"lastPage", (matches.size() + k_per_page - 1) / k_per_page}});
   }
 
-  static FakeResponse page_data(const Tenant& tenant, const std::string& path)
+  static FakeResponse page_data(const Tenant& tenant, const std::vector<Consultation>& extra,
+                                const std::string& path)
   {
     const auto digits = path.substr(std::string("/consultations/").size(),
                                     path.size() - std::string("/consultations/").size() -
@@ -610,9 +692,11 @@ struct IdexxNeoSimulator::State
     if (!digits.empty() && digits.size() < 18 &&
         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       const auto id = std::stoll(digits);
-      for (const auto& c : tenant.consultations) {
-        if (c.id == id)
-          found = &c;
+      for (const auto* list : {&tenant.consultations, &extra}) {
+        for (const auto& c : *list) {
+          if (c.id == id)
+            found = &c;
+        }
       }
     }
     if (found == nullptr) {
@@ -694,6 +778,8 @@ struct IdexxNeoSimulator::State
                                {"write_attempts", t.write_attempts},
                                {"session_expiries", t.session_expiries},
                                {"injected_errors", t.injected_errors},
+                               {"drift_insertions", t.drift_insertions},
+                               {"slow_responses", t.slow_responses},
                                {"requests", t.requests},
                                {"peak_concurrent", t.peak_concurrent},
                                {"requests_by_endpoint", t.requests_by_endpoint}});
@@ -717,10 +803,10 @@ struct IdexxNeoSimulator::State
         return json_response(400, json{{"message", "from and to must be ISO-8601 instants"}});
       }
       const std::lock_guard lock(mutex);
-      for (const auto& t : world.tenants) {
+      for (std::size_t i = 0; i < world.tenants.size(); ++i) {
+        const auto& t = world.tenants[i];
         if (t.company_id == get("company_id") && t.username == get("username")) {
-          return json_response(200,
-                               json{{"count", tests::fakes::consultations_in_window(t, from, to)}});
+          return json_response(200, json{{"count", count_in_window(i, from, to)}});
         }
       }
       return json_response(404, json{{"message", "no such tenant"}});
@@ -752,7 +838,15 @@ struct IdexxNeoSimulator::State
       if (tenant) {
         auto& peak = stats.tenants[*tenant].peak_concurrent;
         peak = std::max(peak, ++tenant_in_flight[*tenant]);
-        latency = world.tenants[*tenant].faults.latency;
+        const auto& faults = world.tenants[*tenant].faults;
+        latency = faults.latency;
+        if (faults.very_slow_every_n_requests > 0 &&
+            ++tenant_requests[*tenant] %
+                    static_cast<std::size_t>(faults.very_slow_every_n_requests) ==
+                0) {
+          latency += faults.very_slow_latency;
+          ++stats.tenants[*tenant].slow_responses;
+        }
       }
     }
     struct InFlight
@@ -838,6 +932,15 @@ struct IdexxNeoSimulator::State
         session.data_requests > t.faults.expire_session_every_n_requests) {
       sessions.erase(session_id);
       ++ts.session_expiries;
+      switch (t.faults.expiry_style) {
+      case ExpiryStyle::redirect_to_login:
+        break;
+      case ExpiryStyle::unauthorized:
+        return json_response(401, json{{"message", "Unauthenticated."}});
+      case ExpiryStyle::login_page:
+        lock.unlock(); // login_page() takes the mutex
+        return html(200, login_page(""));
+      }
       return redirect("/login");
     }
     const auto xrw = request.header("X-Requested-With");
@@ -851,24 +954,51 @@ struct IdexxNeoSimulator::State
       ++ts.injected_errors;
       return html(500, "<!DOCTYPE html><html><body><h1>500 Server Error</h1></body></html>");
     }
+    if (t.faults.http5xx_probability > 0 && unit_draw(rng) < t.faults.http5xx_probability) {
+      ++ts.injected_errors;
+      static constexpr std::array<std::pair<int, const char*>, 3> gateway{
+          {{502, "502 Bad Gateway"}, {503, "503 Service Unavailable"}, {504, "504 Gateway Timeout"}}};
+      const auto& [status, title] = gateway[rng() % gateway.size()];
+      return html(status, std::string("<!DOCTYPE html><html><head><title>") + title +
+                              "</title></head><body><center><h1>" + title +
+                              "</h1></center><hr><center>nginx</center></body></html>");
+    }
     if (t.faults.http429_probability > 0 && unit_draw(rng) < t.faults.http429_probability) {
       ++ts.injected_errors;
       auto response =
           html(429, "<!DOCTYPE html><html><body><h1>429 Too Many Requests</h1></body></html>");
-      response.headers.emplace_back("Retry-After", std::to_string(t.faults.retry_after_seconds));
+      if (t.faults.retry_after_http_date) {
+        // An absolute date, so the real wall clock (not the world's `now`), rounded up.
+        const auto at = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                        std::chrono::seconds{t.faults.retry_after_seconds};
+        response.headers.emplace_back("Retry-After", http_date(at));
+      } else {
+        response.headers.emplace_back("Retry-After", std::to_string(t.faults.retry_after_seconds));
+      }
       return response;
     }
-    // Appointments and consultations never change after construction; only the knobs do, and
-    // they are read above, under the lock.
-    const bool malformed = t.faults.malformed_record;
-    lock.unlock();
     const auto params = split_query(request.raw_query());
+    if (endpoint == "search" && drift_done(*tenant) < t.faults.pagination_drift) {
+      // Between two page requests of one listing: a new consultation at the head.
+      const auto page = raw_param(params, "page");
+      if (page && *page != "1" && !page->empty()) {
+        insert_drift_consultation(*tenant);
+      }
+    }
+    // Generated appointments and consultations never change after construction; only the knobs
+    // and the drift insertions do, and they are read (copied) here, under the lock.
+    const bool malformed = t.faults.malformed_record;
+    const bool malformed_search = t.faults.malformed_search_record;
+    std::vector<Consultation> extra;
+    if (endpoint == "search" || endpoint == "page_data")
+      extra = added[*tenant];
+    lock.unlock();
     if (endpoint == "calendar")
       return calendar(t, malformed, params);
     if (endpoint == "search")
-      return search(t, params);
+      return search(t, extra, malformed_search, params);
     if (endpoint == "page_data")
-      return page_data(t, path);
+      return page_data(t, extra, path);
     return json_response(404, json{{"message", "Not found."}});
   }
 };
@@ -941,7 +1071,7 @@ std::size_t IdexxNeoSimulator::consultations_in_window(std::size_t tenant, SysSe
                                                        SysSeconds to) const
 {
   const std::lock_guard lock(m_state->mutex);
-  return tests::fakes::consultations_in_window(m_state->world.tenants.at(tenant), from, to);
+  return m_state->count_in_window(tenant, from, to);
 }
 
 } // namespace tests::fakes

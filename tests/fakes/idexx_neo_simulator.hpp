@@ -33,7 +33,9 @@ struct TenantStats
   std::size_t write_attempts = 0; // non-GET requests to data endpoints, answered 405
   std::size_t session_expiries =
       0; // sessions ended by FaultSettings::expire_session_every_n_requests
-  std::size_t injected_errors = 0; // 500 and 429 from FaultSettings
+  std::size_t injected_errors = 0; // 500, 502-504 and 429 from FaultSettings
+  std::size_t drift_insertions = 0; // consultations added by FaultSettings::pagination_drift
+  std::size_t slow_responses = 0;   // requests delayed by FaultSettings::very_slow_latency
   std::size_t requests = 0;        // every request attributed to the tenant
   std::size_t peak_concurrent = 0; // most requests of this tenant in flight at once
   // Keys: "login", "dashboard", "two_factor", "calendar", "search", "page_data", "other".
@@ -76,7 +78,8 @@ public:
   [[nodiscard]] std::string base_url() const;
   [[nodiscard]] const FakeHttpServer& server() const;
 
-  // A copy of the world as generated (fault settings as currently set).
+  // A copy of the world as generated (fault settings as currently set; consultations inserted by
+  // pagination drift are not in it).
   [[nodiscard]] World world() const;
   // Index of the tenant with `company_id` (empty = none) and `username`; std::nullopt if none.
   [[nodiscard]] std::optional<std::size_t> find_tenant(const std::string& company_id,
@@ -90,7 +93,8 @@ public:
 
   [[nodiscard]] SimulatorStats stats() const;
   void reset_stats();
-  // World-level consultations_in_window for tenant `tenant`. Throws std::out_of_range.
+  // World-level consultations_in_window for tenant `tenant`, plus the consultations pagination
+  // drift inserted so far. Throws std::out_of_range.
   [[nodiscard]] std::size_t consultations_in_window(std::size_t tenant, SysSeconds from,
                                                     SysSeconds to) const;
 

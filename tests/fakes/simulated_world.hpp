@@ -19,18 +19,34 @@ enum class CalendarWrapper { bare_array, appointments, data, events }; // idexx-
 enum class PageDataLayout { current, legacy_page_data };               // idexx-neo.md 4.2
 enum class EntryKind { visit, block, roster };
 
-// Per-tenant fault knobs (idexx-neo.md 13). All off by default. Implemented now: session expiry
-// after N data requests, 500 and 429 by probability, one malformed calendar record, latency.
-// Pagination drift, truncated bodies, 502-504, resets and expiry styles come later.
+// How an ended session shows itself on the next data request (idexx-neo.md 2.5, 13 item 6).
+enum class ExpiryStyle { redirect_to_login, login_page, unauthorized };
+
+// Per-tenant fault knobs (idexx-neo.md 13). All off by default, so a default tenant is faithful and
+// fault-free. Random draws come from a per-tenant generator seeded from the world's seed, so a run
+// with the same requests sees the same faults. Not simulated yet: truncated bodies, connection
+// resets, responses that never complete, deletions during paging.
 struct FaultSettings
 {
   int expire_session_every_n_requests =
-      0; // 0 = never; the (N+1)-th data request of a session gets 302 /login
+      0; // 0 = never; the (N+1)-th data request of a session finds it ended
+  ExpiryStyle expiry_style = ExpiryStyle::redirect_to_login; // 302 /login, 200 login page or 401
   double http500_probability = 0.0;     // per data request, HTML body
+  double http5xx_probability = 0.0;     // per data request: 502, 503 or 504 (equally), HTML body
   double http429_probability = 0.0;     // per data request
   int retry_after_seconds = 1;          // Retry-After of the 429
+  bool retry_after_http_date = false;   // variant: Retry-After as an HTTP date that far ahead
   bool malformed_record = false;        // the calendar adds one record whose start is "not a date"
+  bool malformed_search_record = false; // the last search page adds one record without an id
+  // Pagination drift: this many new consultations (walk-ins consulted one second before the
+  // world's `now`, so at the head of the newest-first listing) are inserted, one at each request
+  // for a search page >= 2, until spent. They count in consultations_in_window of the simulator.
+  int pagination_drift = 0;
   std::chrono::milliseconds latency{0}; // added to every request of the tenant
+  // Every N-th request of the tenant (with a session) waits `very_slow_latency` more: set it
+  // beyond the client's request timeout to make it time out. 0 = never.
+  int very_slow_every_n_requests = 0;
+  std::chrono::milliseconds very_slow_latency{0};
 
   bool operator==(const FaultSettings&) const = default;
 };

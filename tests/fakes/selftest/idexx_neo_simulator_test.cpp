@@ -490,6 +490,141 @@ BOOST_AUTO_TEST_CASE(fault_knobs_give_429_with_retry_after_500_and_a_malformed_r
   BOOST_TEST(events.size() > 1U);
 }
 
+BOOST_AUTO_TEST_CASE(session_expiry_shows_itself_in_the_configured_style)
+{
+  const auto target = calendar_target("2026-03-08 00:00:00", "2026-03-09 23:59:59");
+  fakes::FaultSettings faults;
+  faults.expire_session_every_n_requests = 1;
+  faults.expiry_style = fakes::ExpiryStyle::login_page;
+  simulator->set_faults(0, faults);
+  auto session_id = session(0);
+  BOOST_TEST(get(target, session_id).status == 200);
+  const auto login_page = get(target, session_id);
+  faults.expiry_style = fakes::ExpiryStyle::unauthorized;
+  simulator->set_faults(0, faults);
+  session_id = session(0);
+  BOOST_TEST(get(target, session_id).status == 200);
+  const auto unauthorized = get(target, session_id);
+
+  BOOST_TEST(login_page.status == 200);
+  BOOST_TEST(login_page.header("Content-Type").value_or("").find("text/html") == 0U);
+  BOOST_TEST(login_page.body.find("name=\"password\"") != std::string::npos);
+  BOOST_TEST(unauthorized.status == 401);
+  BOOST_TEST(get(target, session_id).status == 302); // the session stays gone
+  BOOST_TEST(simulator->stats().tenants[0].session_expiries == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(gateway_errors_and_a_retry_after_http_date)
+{
+  const auto session_id = session(0);
+  const auto target = calendar_target("2026-03-08 00:00:00", "2026-03-09 23:59:59");
+  fakes::FaultSettings faults;
+  faults.http5xx_probability = 1.0;
+  simulator->set_faults(0, faults);
+  std::set<int> statuses;
+  for (int i = 0; i < 12; ++i) {
+    const auto response = get(target, session_id);
+    statuses.insert(response.status);
+    BOOST_TEST(response.body.rfind("<!DOCTYPE html>", 0) == 0U);
+  }
+  faults = {};
+  faults.http429_probability = 1.0;
+  faults.retry_after_seconds = 30;
+  faults.retry_after_http_date = true;
+  simulator->set_faults(0, faults);
+  const auto limited = get(target, session_id);
+
+  BOOST_TEST((statuses == std::set<int>{502, 503, 504}));
+  BOOST_TEST(limited.status == 429);
+  const auto retry_after = limited.header("Retry-After").value_or("");
+  BOOST_TEST(retry_after.size() == 29U);
+  BOOST_TEST(retry_after.substr(retry_after.size() - 4) == " GMT");
+  BOOST_TEST(simulator->stats().tenants[0].injected_errors == 13U);
+}
+
+BOOST_AUTO_TEST_CASE(pagination_drift_inserts_a_consultation_at_the_head_between_two_pages)
+{
+  const auto& tenant = world.tenants[0];
+  const auto now = at(k_now);
+  const auto session_id = session(0);
+  const auto start = local_day(tenant, now, -6, "00:00:00");
+  const auto end = local_day(tenant, now, 2, "23:59:59");
+  const auto from = utc_of(tenant, start);
+  const auto to = utc_of(tenant, end);
+  const auto before = simulator->consultations_in_window(0, from, to);
+  BOOST_REQUIRE(before > 20U);
+  fakes::FaultSettings faults;
+  faults.pagination_drift = 1;
+  simulator->set_faults(0, faults);
+
+  const auto first = json::parse(get(search_target(1, start, end), session_id).body);
+  const auto second = json::parse(get(search_target(2, start, end), session_id).body);
+  const auto again = json::parse(get(search_target(1, start, end), session_id).body);
+  get(search_target(2, start, end), session_id); // the drift is spent
+
+  BOOST_TEST(first.at("total").get<std::size_t>() == before);
+  BOOST_TEST(second.at("total").get<std::size_t>() == before + 1);
+  // The last item of page 1 reappears as the first of page 2.
+  BOOST_TEST(second.at("data").at(0).at("id") == first.at("data").at(19).at("id"));
+  const auto fresh = again.at("data").at(0);
+  BOOST_TEST(fresh.at("appointmentId").is_null());
+  BOOST_TEST(simulator->consultations_in_window(0, from, to) == before + 1);
+  BOOST_TEST(simulator->stats().tenants[0].drift_insertions == 1U);
+  const auto details = get(
+      "/consultations/" + std::to_string(fresh.at("id").get<std::int64_t>()) + "/page-data",
+      session_id);
+  BOOST_TEST(details.status == 200);
+  const auto control =
+      client::request(port(), "GET",
+                      "/_sim/consultations/count?company_id=" + tenant.company_id +
+                          "&username=" + tenant.username +
+                          "&from=" + shared::format_iso8601(shared::Instant{from}) +
+                          "&to=" + shared::format_iso8601(shared::Instant{to}));
+  BOOST_TEST(json::parse(control.body).at("count").get<std::size_t>() == before + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_search_record_without_an_id_sits_on_the_last_page)
+{
+  const auto& tenant = world.tenants[0];
+  const auto now = at(k_now);
+  const auto session_id = session(0);
+  const auto start = local_day(tenant, now, -6, "00:00:00");
+  const auto end = local_day(tenant, now, 2, "23:59:59");
+  fakes::FaultSettings faults;
+  faults.malformed_search_record = true;
+  simulator->set_faults(0, faults);
+  std::size_t without_id = 0;
+  std::size_t with_id = 0;
+  for (int page = 1; page <= 4; ++page) {
+    const auto body = json::parse(get(search_target(page, start, end), session_id).body);
+    for (const auto& item : body.at("data")) {
+      (item.contains("id") ? with_id : without_id) += 1;
+    }
+  }
+  BOOST_TEST(without_id == 1U);
+  BOOST_TEST(with_id == tenant.consultations.size());
+}
+
+BOOST_AUTO_TEST_CASE(every_nth_request_is_very_slow)
+{
+  const auto session_id = session(0);
+  const auto target = calendar_target("2026-03-08 00:00:00", "2026-03-09 23:59:59");
+  fakes::FaultSettings faults;
+  faults.very_slow_every_n_requests = 3;
+  faults.very_slow_latency = std::chrono::milliseconds{400};
+  simulator->set_faults(0, faults);
+  std::vector<std::chrono::milliseconds> took;
+  for (int i = 0; i < 6; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    BOOST_TEST(get(target, session_id).status == 200);
+    took.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started));
+  }
+  const auto slow = std::count_if(took.begin(), took.end(), [](auto ms) { return ms.count() >= 400; });
+  BOOST_TEST(slow == 2);
+  BOOST_TEST(simulator->stats().tenants[0].slow_responses == 2U);
+}
+
 BOOST_AUTO_TEST_CASE(peak_concurrent_requests_are_counted)
 {
   fakes::FaultSettings faults;
