@@ -101,10 +101,12 @@ std::string code_for(const std::exception& error)
 }
 
 void work(const db::DatabaseConfig& database, const RunId& run_id, const std::string& worker_id,
-          const std::string& component, StageStates states, const LoopSettings& settings, const ClinicStep& step,
-          LoopState& state, logging::Progress& progress, std::mutex& progress_mutex)
+          const std::string& component, StageStates states, const LoopSettings& settings,
+          const ClinicStepFactory& make_step, LoopState& state, logging::Progress& progress,
+          std::mutex& progress_mutex)
 {
   auto connection = db::open_connection(database, component);
+  const auto step = make_step();
   WorkQueue queue(*connection, worker_id, settings.queue);
   std::optional<std::chrono::steady_clock::time_point> idle_since;
   while (!state.stopping()) {
@@ -155,6 +157,13 @@ LoopResult run_clinic_loop(const db::DatabaseConfig& database, const RunId& run_
                            const std::string& component, StageStates states, const LoopSettings& settings,
                            const ClinicStep& step)
 {
+  return run_clinic_loop(database, run_id, worker_id, component, states, settings, [&step] { return step; });
+}
+
+LoopResult run_clinic_loop(const db::DatabaseConfig& database, const RunId& run_id, const std::string& worker_id,
+                           const std::string& component, StageStates states, const LoopSettings& settings,
+                           const ClinicStepFactory& make_step)
+{
   LoopState state;
   auto control = db::open_connection(database, component + ".heartbeat");
   WorkQueue control_queue(*control, worker_id, settings.queue);
@@ -166,7 +175,7 @@ LoopResult run_clinic_loop(const db::DatabaseConfig& database, const RunId& run_
   for (int i = 0; i < settings.threads; ++i) {
     workers.emplace_back([&] {
       try {
-        work(database, run_id, worker_id, component, states, settings, step, state, progress, progress_mutex);
+        work(database, run_id, worker_id, component, states, settings, make_step, state, progress, progress_mutex);
       } catch (...) {
         state.set_fatal(std::current_exception());
       }

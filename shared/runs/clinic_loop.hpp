@@ -27,6 +27,9 @@ LoopSettings load_loop_settings(const config::ConfigFile& file, std::string_view
 // in ONE transaction on `connection` (style.md L7). Throwing fails the clinic (ClinicError gives the
 // code), except DatabaseUnavailable, which stops the stage (exit 75) and leaves the lease to expire.
 using ClinicStep = std::function<void(pqxx::connection& connection, WorkQueue& queue, const WorkItem& item)>;
+// Makes one worker's ClinicStep, once per worker thread: what the step owns (an IDEXX Neo client with
+// its TLS context and keep-alive connection) serves every clinic that worker claims.
+using ClinicStepFactory = std::function<ClinicStep()>;
 
 struct LoopResult
 {
@@ -41,5 +44,9 @@ struct LoopResult
 LoopResult run_clinic_loop(const db::DatabaseConfig& database, const RunId& run_id, const std::string& worker_id,
                            const std::string& component, StageStates states, const LoopSettings& settings,
                            const ClinicStep& step);
+// The same with a step of each worker's own, made by `make_step` on the worker's thread.
+LoopResult run_clinic_loop(const db::DatabaseConfig& database, const RunId& run_id, const std::string& worker_id,
+                           const std::string& component, StageStates states, const LoopSettings& settings,
+                           const ClinicStepFactory& make_step);
 
 } // namespace shared::runs
