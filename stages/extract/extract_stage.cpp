@@ -7,14 +7,13 @@
 #include "shared/idexx/http_idexx_client.hpp"
 #include "shared/logging/logger.hpp"
 #include "shared/metrics/run_metrics.hpp"
+#include "shared/runs/clinic_counts.hpp"
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/extract/clinic_extractor.hpp"
 #include "stages/extract/extract_repository.hpp"
 
-#include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <memory>
 
 namespace extract {
@@ -40,18 +39,10 @@ std::optional<std::string> validation_status_for(shared::idexx::LoginFailure fai
   return std::nullopt;
 }
 
-struct Totals
-{
-  std::atomic<std::int64_t> appointments{0};
-  std::atomic<std::int64_t> consultations{0};
-  std::atomic<std::int64_t> fetch_failures{0};
-  std::atomic<std::int64_t> quarantined{0};
-};
-
 void extract_one(pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item,
                  shared::idexx::HttpIdexxClient& client, shared::crypto::KeyRing& key_ring,
                  const shared::idexx::IdexxConfig& idexx_config, const WindowSettings& window_settings,
-                 shared::Instant now, Totals& totals)
+                 shared::Instant now, shared::runs::CountTotals& totals)
 {
   // Choose the credential and open the session in a transaction of their own: later rows need the
   // session id, and a failure after this point is recorded against it.
@@ -115,18 +106,15 @@ void extract_one(pqxx::connection& connection, shared::runs::WorkQueue& queue, c
 
   shared::db::with_transaction(connection, [&](pqxx::work& tx) {
     const auto counts = ExtractRepository(tx).stage(item.run_id, item.clinic_id, session_id, window, extracted, info);
-    const nlohmann::json counts_json{{"appointments_staged", counts.appointments},
-                                     {"consultations_staged", counts.consultations},
-                                     {"consultations_fetch_failed", counts.fetch_failures},
-                                     {"records_quarantined", counts.quarantined},
-                                     {"search_unavailable", extracted.search_unavailable ? 1 : 0},
-                                     {"unstable_listing", extracted.unstable_listing ? 1 : 0}};
-    queue.add_counts(tx, item, counts_json.dump());
+    const shared::runs::ClinicCounts clinic_counts{{"appointments_staged", counts.appointments},
+                                                   {"consultations_staged", counts.consultations},
+                                                   {"consultations_fetch_failed", counts.fetch_failures},
+                                                   {"records_quarantined", counts.quarantined},
+                                                   {"search_unavailable", extracted.search_unavailable ? 1 : 0},
+                                                   {"unstable_listing", extracted.unstable_listing ? 1 : 0}};
+    queue.add_counts(tx, item, shared::runs::counts_json(clinic_counts));
     queue.advance(tx, item, shared::runs::k_extract_states);
-    totals.appointments += counts.appointments;
-    totals.consultations += counts.consultations;
-    totals.fetch_failures += counts.fetch_failures;
-    totals.quarantined += counts.quarantined;
+    totals.add(clinic_counts);
     shared::logging::info("clinic.extracted", {{"clinic_id", item.clinic_id.value},
                                                {"appointments", counts.appointments},
                                                {"consultations", counts.consultations},
@@ -166,7 +154,7 @@ shared::app::StageSummary run_extract(shared::app::StageContext& context)
     // pushes the same sync_runs.started_at. Never fails the stage (a malformed URL is a ConfigError, exit 78).
     shared::metrics::push_opened_run(config, *connection, context.run_id());
   }
-  Totals totals;
+  shared::runs::CountTotals totals;
   const auto now = context.clock().now();
   // One IDEXX Neo client per worker: its TLS context and keep-alive connection serve all the clinics
   // the worker claims; each clinic still logs in to a session (and cookie jar) of its own.
@@ -181,10 +169,7 @@ shared::app::StageSummary run_extract(shared::app::StageContext& context)
       });
   summary.add("clinics_extracted", result.succeeded);
   summary.add("clinics_failed", result.failed);
-  summary.add("appointments_staged", totals.appointments);
-  summary.add("consultations_staged", totals.consultations);
-  summary.add("consultations_fetch_failed", totals.fetch_failures);
-  summary.add("records_quarantined", totals.quarantined);
+  totals.report(summary);
   return summary;
 }
 
