@@ -1,115 +1,22 @@
 #include "tests/e2e/pipeline_world.hpp"
+#include "tests/support/loopback_server.hpp"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
 
-extern char** environ;
-
 namespace {
 
-int free_loopback_port()
-{
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// GET http://127.0.0.1:<port><path_and_query>; std::nullopt when nothing answers 200.
-std::optional<std::string> http_get(int port, const std::string& path_and_query)
-{
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(5, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    auto& body = session.receiveResponse(response);
-    std::string text;
-    Poco::StreamCopier::copyToString(body, text);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-      return std::nullopt;
-    }
-    return text;
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
-
-// A server process on a loopback port (Debian's prometheus-pushgateway or prometheus), ready when
-// /-/ready answers, stopped with SIGTERM by the destructor.
-class LoopbackServer
-{
-public:
-  LoopbackServer(std::vector<std::string> args, int port) : m_port(port)
-  {
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    const int spawned = posix_spawnp(&m_pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      throw std::runtime_error("cannot start " + args[0] + " (run ci/install-deps)");
-    }
-    for (int attempt = 0; attempt < 150; ++attempt) {
-      if (http_get(m_port, "/-/ready")) {
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    stop();
-    throw std::runtime_error(args[0] + " did not become ready in 15 s");
-  }
-  LoopbackServer(const LoopbackServer&) = delete;
-  LoopbackServer& operator=(const LoopbackServer&) = delete;
-  ~LoopbackServer() { stop(); }
-
-  [[nodiscard]] int port() const { return m_port; }
-
-private:
-  void stop()
-  {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-      m_pid = -1;
-    }
-  }
-
-  int m_port;
-  pid_t m_pid = -1;
-};
+using tests::free_loopback_port;
+using tests::http_get;
+using tests::LoopbackServer;
 
 nlohmann::json read_json(const std::filesystem::path& file)
 {

@@ -2,22 +2,12 @@
 #include "shared/core/errors.hpp"
 #include "shared/metrics/run_metrics.hpp"
 #include "tests/support/database_fixture.hpp"
+#include "tests/support/loopback_server.hpp"
 #include "tests/support/process_runner.hpp"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,99 +19,26 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 namespace {
 
-// A port nobody listens on right now (the kernel's choice for a socket bound to port 0).
-int free_loopback_port()
-{
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// GET http://127.0.0.1:<port><path>; std::nullopt when nothing answers.
-std::optional<std::string> http_get(int port, const std::string& path)
-{
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(5, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    auto& body = session.receiveResponse(response);
-    std::string text;
-    Poco::StreamCopier::copyToString(body, text);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-      return std::nullopt;
-    }
-    return text;
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
-
-// A real Debian prometheus-pushgateway on a free loopback port, stopped with SIGTERM by the destructor.
+// A real Pushgateway on a loopback port. Debian's build persists to /var/lib/prometheus/pushgateway.data
+// by default: an empty file name keeps this gateway's groups in its own memory.
 class Pushgateway
 {
 public:
-  Pushgateway() : m_port(free_loopback_port())
+  Pushgateway()
+      : m_server({"prometheus-pushgateway", "--web.listen-address=127.0.0.1:" + std::to_string(m_port),
+                  "--persistence.file="},
+                 m_port)
   {
-    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(m_port);
-    // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: an empty file name keeps
-    // this gateway's groups in its own memory.
-    std::vector<std::string> args{"prometheus-pushgateway", listen, "--persistence.file="};
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    const int spawned = posix_spawnp(&m_pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      throw std::runtime_error("cannot start prometheus-pushgateway (run ci/install-deps)");
-    }
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      if (http_get(m_port, "/-/ready")) {
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    stop();
-    throw std::runtime_error("prometheus-pushgateway did not become ready in 10 s");
   }
-  Pushgateway(const Pushgateway&) = delete;
-  Pushgateway& operator=(const Pushgateway&) = delete;
-  ~Pushgateway() { stop(); }
 
-  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
-  [[nodiscard]] std::string metrics() const { return http_get(m_port, "/metrics").value_or(""); }
+  [[nodiscard]] std::string url() const { return m_server.url(); }
+  [[nodiscard]] std::string metrics() const { return tests::http_get(m_server.port(), "/metrics").value_or(""); }
 
 private:
-  void stop()
-  {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-      m_pid = -1;
-    }
-  }
-
-  int m_port;
-  pid_t m_pid = -1;
+  int m_port = tests::free_loopback_port();
+  tests::LoopbackServer m_server;
 };
 
 // `program` found on PATH (run_process takes a path), or `program` itself.
@@ -278,7 +195,7 @@ BOOST_AUTO_TEST_CASE(a_gateway_that_does_not_answer_is_reported_without_throwing
   metrics.started_at = 100;
   metrics.finished_at = 200;
   const shared::metrics::PushSettings settings{.pushgateway_url = "http://127.0.0.1:" +
-                                                                   std::to_string(free_loopback_port()),
+                                                                   std::to_string(tests::free_loopback_port()),
                                                .job = "idexx_sync"};
   const auto report = shared::metrics::push_run_metrics(settings, metrics);
   BOOST_TEST(report.pushes == 9); // run, extract, reconcile, schedule with PUT; five success POSTs
