@@ -54,6 +54,10 @@ struct FakeServerOptions
 // The folder the build wrote the test CA to (IDEXX_SYNC_TEST_CA_DIR).
 std::string test_ca_dir();
 
+// %XX decoded. A `+` stays a `+` unless `plus_is_space` (form bodies): in a query string it may be an
+// ISO offset, and the calendar must see (and reject) it as it came.
+std::string percent_decode(std::string_view text, bool plus_is_space = false);
+
 // An HTTPS server on 127.0.0.1 (Poco inside). Listening when the constructor returns; the handler
 // runs on the server's threads and must be thread-safe. `fail_next(count, status)` answers the
 // next `count` requests with `status` and an HTML body without calling the handler. Throws

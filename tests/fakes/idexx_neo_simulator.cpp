@@ -24,34 +24,7 @@ constexpr std::size_t k_per_page = 20;
 constexpr const char* k_session_cookie = "neo_session";
 constexpr const char* k_login_failed = "These credentials do not match our records.";
 
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
-// Percent-decoding only: in a query string a `+` stays a `+` (the calendar rejects it).
-std::string percent_decode(std::string_view text, bool plus_is_space)
-{
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else if (plus_is_space && text[i] == '+') {
-      out += ' ';
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 // name (decoded) -> value (raw, still encoded)
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view query)
