@@ -276,12 +276,26 @@ struct HttpIdexxClient::Impl
 
   // Sends with retries on transport failures, 5xx and 429 (idexx-neo.md §3.1). Returns any other
   // response for the caller to classify.
-  http::HttpResponse send_with_retries(const http::HttpRequest& request, bool retry_allowed)
+  // Every attempt and every wait counts against the clinic's deadline (§11): a wait that would end
+  // past it fails the clinic now instead of sleeping first.
+  http::HttpResponse send_with_retries(const http::HttpRequest& request, bool retry_allowed,
+                                       std::chrono::steady_clock::time_point deadline)
   {
     const auto host = host_of(request.url);
     const auto path = url_path(request.url);
     const int attempts = retry_allowed ? std::max(1, config.max_attempts) : 1;
+    const auto wait_within_deadline = [&](std::chrono::milliseconds wait) {
+      if (std::chrono::steady_clock::now() + wait >= deadline) {
+        throw DeadlineExceeded("deadline_exceeded: clinic time budget spent waiting to retry " + request.method +
+                               " " + host + path);
+      }
+      sleeper(wait);
+    };
     for (int attempt = 1;; ++attempt) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw DeadlineExceeded("deadline_exceeded: clinic time budget spent before " + request.method + " " +
+                               host + path);
+      }
       HostRateLimiter::instance().acquire(host, config.rate_per_second, config.burst);
       std::optional<std::chrono::milliseconds> wait;
       http::HttpResponse response;
@@ -294,7 +308,7 @@ struct HttpIdexxClient::Impl
         logging::info(
             "idexx.request_retried",
             {{"host", host}, {"path", path}, {"attempt", attempt}, {"cause", "transport"}});
-        sleeper(backoff_delay(attempt, config.retry_base_delay, config.retry_max_delay, jitter()));
+        wait_within_deadline(backoff_delay(attempt, config.retry_base_delay, config.retry_max_delay, jitter()));
         continue;
       }
       const int status = response.status;
@@ -332,7 +346,7 @@ struct HttpIdexxClient::Impl
                                               {"attempt", attempt},
                                               {"status", status},
                                               {"wait_ms", wait->count()}});
-      sleeper(*wait);
+      wait_within_deadline(*wait);
     }
   }
 
@@ -358,7 +372,7 @@ struct HttpIdexxClient::Impl
     auto url = base + "/login";
     http::HttpResponse page;
     for (int hop = 0;; ++hop) {
-      page = send_with_retries(page_request("GET", url, state), true);
+      page = send_with_retries(page_request("GET", url, state), true, state.deadline);
       store_cookies(page, state.cookies);
       if (!is_redirect(page.status) || hop >= 5) {
         break;
@@ -389,7 +403,7 @@ struct HttpIdexxClient::Impl
       submit.body = body;
     }
     // One attempt: a refused password is never retried (lockout risk, idexx-neo.md §2.3).
-    auto response = send_with_retries(submit, false);
+    auto response = send_with_retries(submit, false, state.deadline);
     store_cookies(response, state.cookies);
     for (int hop = 0; is_redirect(response.status); ++hop) {
       if (hop >= 5) {
@@ -402,7 +416,7 @@ struct HttpIdexxClient::Impl
             LoginFailure::two_factor_unsupported,
             "2FA required - cannot proceed automatically; use an integration account without 2FA");
       }
-      response = send_with_retries(page_request("GET", target, state), true);
+      response = send_with_retries(page_request("GET", target, state), true, state.deadline);
       store_cookies(response, state.cookies);
     }
     if (response.status >= 500) {
@@ -447,7 +461,7 @@ struct HttpIdexxClient::Impl
     if (!state.cookies.empty()) {
       request.headers.emplace_back("Cookie", cookie_header(state.cookies));
     }
-    response = send_with_retries(request, true);
+    response = send_with_retries(request, true, state.deadline);
     ++state.requests_since_login;
     store_cookies(response, state.cookies);
     const int status = response.status;
@@ -489,9 +503,6 @@ struct HttpIdexxClient::Impl
   Outcome get(Session& session, const std::string& path_and_query, http::HttpResponse& response)
   {
     auto& state = state_of(session);
-    if (std::chrono::steady_clock::now() > state.deadline) {
-      throw DeadlineExceeded("deadline_exceeded: clinic time budget spent");
-    }
     const auto url = strip_trailing_slash(session.base_url) + path_and_query;
     auto outcome = get_once(state, url, response);
     if (outcome != Outcome::expired) {
@@ -576,42 +587,62 @@ SearchResult HttpIdexxClient::search_consultations(Session& session, const Local
   constexpr int k_max_pages = 50;
   SearchResult result;
   std::map<std::string, std::size_t> index; // id -> position in result.items
+  // Reads one page into `result`; returns the page's total and how many of its ids were new.
+  struct PageRead
+  {
+    long total = 0;
+    std::size_t items = 0;
+    std::size_t new_ids = 0;
+    int per_page = 20;
+  };
+  const auto read_page = [&](int page) {
+    http::HttpResponse response;
+    if (m_impl->get(session, "/consultations/search?page=" + std::to_string(page) + query, response) ==
+        Outcome::not_found) {
+      throw SearchUnavailable("consultation search answered 404 on " + host_of(session.base_url));
+    }
+    ++result.pages_read;
+    auto parsed = parse_search_page(response.body, zone);
+    for (auto& bad : parsed.malformed) {
+      result.malformed.push_back(std::move(bad));
+    }
+    PageRead read{parsed.total, parsed.items.size(), 0, parsed.per_page > 0 ? parsed.per_page : 20};
+    for (auto& item : parsed.items) {
+      if (const auto it = index.find(item.id.value); it != index.end()) {
+        result.items[it->second] = std::move(item);
+      } else {
+        ++read.new_ids;
+        index.emplace(item.id.value, result.items.size());
+        result.items.push_back(std::move(item));
+      }
+    }
+    return read;
+  };
   bool stable = false;
   for (int pass = 0; pass < k_max_passes && !stable && result.pages_read < k_max_pages; ++pass) {
     std::optional<long> first_total;
     long last_total = 0;
+    int pages_in_pass = 0;
     for (int page = 1; result.pages_read < k_max_pages; ++page) {
-      http::HttpResponse response;
-      if (m_impl->get(session, "/consultations/search?page=" + std::to_string(page) + query,
-                      response) == Outcome::not_found) {
-        throw SearchUnavailable("consultation search answered 404 on " + host_of(session.base_url));
-      }
-      ++result.pages_read;
-      auto parsed = parse_search_page(response.body, zone);
+      const auto read = read_page(page);
+      ++pages_in_pass;
       if (!first_total) {
-        first_total = parsed.total;
+        first_total = read.total;
       }
-      last_total = parsed.total;
-      for (auto& bad : parsed.malformed) {
-        result.malformed.push_back(std::move(bad));
-      }
-      const auto count = parsed.items.size();
-      for (auto& item : parsed.items) {
-        if (const auto it = index.find(item.id.value); it != index.end()) {
-          result.items[it->second] = std::move(item);
-        } else {
-          index.emplace(item.id.value, result.items.size());
-          result.items.push_back(std::move(item));
-        }
-      }
-      const auto per_page = parsed.per_page > 0 ? parsed.per_page : 20;
-      if (count == 0 || static_cast<int>(count) < per_page ||
-          static_cast<long>(page) * per_page >= parsed.total) {
+      last_total = read.total;
+      if (read.items == 0 || static_cast<int>(read.items) < read.per_page ||
+          static_cast<long>(page) * read.per_page >= read.total) {
         break;
       }
     }
     // Items shift while we page when the total moves (§4.3): page again from 1.
     stable = first_total && *first_total == last_total;
+    // An insertion at the head plus a deletion leave the total where it was and still hide the new
+    // item on a page already read: a listing of several pages is confirmed by page 1 once more.
+    if (stable && pages_in_pass > 1 && result.pages_read < k_max_pages) {
+      const auto check = read_page(1);
+      stable = check.total == last_total && check.new_ids == 0;
+    }
   }
   result.unstable_listing = !stable;
   if (result.unstable_listing) {

@@ -31,8 +31,9 @@ struct ClinicOutcome
 {
   std::string state;
   std::string error_code;
-  std::int64_t staged = 0;
-  std::int64_t distinct = 0;
+  std::int64_t staged = 0;    // rows, except consultations Neo deleted after listing them
+  std::int64_t distinct = 0;  // distinct consultation ids among those
+  std::int64_t not_found = 0; // listed, then deleted before their page-data was fetched
 };
 
 ClinicOutcome outcome(const tests::PipelineWorld& world, const std::string& run_id, const std::string& clinic_id)
@@ -47,11 +48,15 @@ ClinicOutcome outcome(const tests::PipelineWorld& world, const std::string& run_
     out.state = item[0][0].as<std::string>();
     out.error_code = item[0][1].as<std::string>();
   }
-  const auto staged = tx.exec_params1("SELECT count(*), count(DISTINCT neo_consultation_id) FROM staging_consultations "
-                                      "WHERE run_id = $1 AND clinic_id = $2",
-                                      run_id, clinic_id);
+  const auto staged = tx.exec_params1(
+      "SELECT count(*) FILTER (WHERE fetch_error IS DISTINCT FROM 'not_found'), "
+      "       count(DISTINCT neo_consultation_id) FILTER (WHERE fetch_error IS DISTINCT FROM 'not_found'), "
+      "       count(*) FILTER (WHERE fetch_error = 'not_found') "
+      "  FROM staging_consultations WHERE run_id = $1 AND clinic_id = $2",
+      run_id, clinic_id);
   out.staged = staged[0].as<std::int64_t>();
   out.distinct = staged[1].as<std::int64_t>();
+  out.not_found = staged[2].as<std::int64_t>();
   return out;
 }
 
@@ -80,6 +85,9 @@ void expect_every_consultation_staged_once(const tests::PipelineWorld& world, co
       BOOST_TEST(expected > 0U);
       BOOST_TEST(static_cast<std::size_t>(got.staged) == expected);
       BOOST_TEST(got.distinct == got.staged);
+      // Only a consultation Neo deleted after listing it may be staged as not found.
+      BOOST_TEST(static_cast<std::size_t>(got.not_found) <=
+                 world.simulator->stats().tenants.at(clinic.tenant).deletions);
     }
   }
 }
@@ -180,6 +188,49 @@ BOOST_AUTO_TEST_CASE(pagination_drift_during_the_consultation_search_loses_and_d
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_consultation_deleted_between_two_search_pages_shifts_nothing_out_of_the_staging)
+{
+  // The deleted head was served on page 1; every later item moves up one place, so the first
+  // item of page 2 lands on page 1, already read. Only paging again finds it.
+  const tests::PipelineWorld world(157, 3, 80, options(k_fast_retries));
+  fakes::FaultSettings faults;
+  faults.pagination_deletions = 1;
+  set_faults_everywhere(world, faults);
+  extract(world, "faults-deletion");
+  expect_every_consultation_staged_once(world, "faults-deletion");
+  for (const auto& clinic : world.clinics) {
+    BOOST_TEST(world.simulator->stats().tenants.at(clinic.tenant).deletions == 1U);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(connection_resets_and_bodies_cut_half_way_are_retried_and_every_consultation_is_staged_once)
+{
+  const tests::PipelineWorld world(159, 3, 30, options(k_fast_retries));
+  fakes::FaultSettings faults;
+  faults.connection_reset_probability = 0.08;
+  faults.cut_body_probability = 0.08;
+  set_faults_everywhere(world, faults);
+  extract(world, "faults-transport");
+  expect_every_consultation_staged_once(world, "faults-transport");
+  for (const auto& clinic : world.clinics) {
+    BOOST_TEST(world.simulator->stats().tenants.at(clinic.tenant).transport_faults > 0U);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_response_that_never_completes_times_out_and_is_retried)
+{
+  const tests::PipelineWorld world(161, 2, 20,
+                                   options(R"("request_timeout_seconds": 1, "retry_after_cap_seconds": 0, )" + k_fast_limits));
+  fakes::FaultSettings faults;
+  faults.never_complete_every_n_requests = 12;
+  set_faults_everywhere(world, faults);
+  extract(world, "faults-hang");
+  expect_every_consultation_staged_once(world, "faults-hang");
+  for (const auto& clinic : world.clinics) {
+    BOOST_TEST(world.simulator->stats().tenants.at(clinic.tenant).transport_faults > 0U);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(one_malformed_record_in_the_calendar_and_the_search_is_quarantined_and_the_rest_staged)
 {
   const tests::PipelineWorld world(113, 2, 30, options(k_fast_retries));
@@ -262,6 +313,10 @@ BOOST_AUTO_TEST_CASE(all_faults_at_once_over_several_clinics)
   faults.http429_probability = 0.02;
   faults.expire_session_every_n_requests = 25;
   faults.pagination_drift = 1;
+  // Beyond the issue's mix: the transport failures and a deletion while paging as well.
+  faults.connection_reset_probability = 0.01;
+  faults.cut_body_probability = 0.01;
+  faults.pagination_deletions = 1;
   const std::array styles{fakes::ExpiryStyle::redirect_to_login, fakes::ExpiryStyle::login_page,
                           fakes::ExpiryStyle::unauthorized};
   for (std::size_t i = 0; i < world.clinics.size(); ++i) {
@@ -277,6 +332,7 @@ BOOST_AUTO_TEST_CASE(all_faults_at_once_over_several_clinics)
     injected += tenant.injected_errors;
     expiries += tenant.session_expiries;
     drift += tenant.drift_insertions;
+    BOOST_TEST(tenant.peak_concurrent <= 2U); // idexx-neo.md 11: at most 2 in flight per clinic
   }
   BOOST_TEST(injected > 0U);
   BOOST_TEST(expiries > 0U);
@@ -315,6 +371,19 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_fails_that_clinic_once_and_the_next_run_do
   BOOST_TEST(second.state != "extracted");
   BOOST_TEST(second.staged == 0);
   BOOST_TEST(login_attempts(world, world.clinics[0].tenant) == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_password_answered_by_a_redirect_back_to_login_is_invalid_credentials_too)
+{
+  auto settings = options(k_fast_retries, {0});
+  settings.simulator.failed_login_redirects = true;
+  const tests::PipelineWorld world(163, 2, 20, settings);
+  extract(world, "faults-password-redirect");
+  const auto got = outcome(world, "faults-password-redirect", world.clinics[0].clinic_id);
+  BOOST_TEST(got.state == "failed");
+  BOOST_TEST(got.error_code == "invalid_credentials");
+  BOOST_TEST(login_attempts(world, world.clinics[0].tenant) == 1U);
+  expect_every_consultation_staged_once(world, "faults-password-redirect", {0});
 }
 
 BOOST_AUTO_TEST_CASE(a_two_factor_account_fails_that_clinic_with_2fa_unsupported)

@@ -1,5 +1,8 @@
 #include "shared/audit/audit_chain.hpp"
 #include "tests/e2e/pipeline_world.hpp"
+#include "tests/support/loopback_server.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -119,27 +122,52 @@ BOOST_AUTO_TEST_CASE(a_second_run_over_the_same_data_writes_no_case_call_or_publ
   BOOST_TEST(count(world, "SELECT count(*) FROM idexx_sync_audit_log WHERE run_id = 'e2e-second'") > 0);
 }
 
-BOOST_AUTO_TEST_CASE(no_password_token_or_key_appears_in_the_output_or_the_staging_rows)
+BOOST_AUTO_TEST_CASE(no_password_cookie_token_or_key_appears_in_the_output_the_staging_rows_or_the_metrics)
 {
   const tests::PipelineWorld world(17, 2, 20);
+  // The metrics go where production sends them: a real Pushgateway, through the production key.
+  const int gateway_port = tests::free_loopback_port();
+  const tests::LoopbackServer gateway({"prometheus-pushgateway",
+                                       "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port),
+                                       "--persistence.file="},
+                                      gateway_port);
+  auto config = nlohmann::json::parse(std::ifstream(world.config_file));
+  config["metrics"] = {{"pushgateway_url", "http://127.0.0.1:" + std::to_string(gateway_port)}};
+  std::ofstream(world.config_file) << config.dump(2);
+  // Sessions expire now and then, so re-logins hand out more cookies and form tokens to leak.
+  tests::fakes::FaultSettings faults;
+  faults.expire_session_every_n_requests = 8;
+  for (const auto& clinic : world.clinics) {
+    world.simulator->set_faults(clinic.tenant, faults);
+  }
+
   std::string output;
   for (const auto& result : world.run_pipeline("e2e-secrets")) {
     output += result.out + result.err;
   }
-  BOOST_REQUIRE(output.find("\"event\":\"clinic.extracted\"") != std::string::npos); // debug logging really ran
+  BOOST_REQUIRE(output.find("\"level\":\"debug\"") != std::string::npos); // debug logging really ran
+  const auto metrics = tests::http_get(gateway_port, "/metrics").value_or("");
+  BOOST_REQUIRE(metrics.find("idexx_sync_") != std::string::npos); // the stages really pushed
+
   std::vector<std::string> secrets{world.qstash_token, world.key_secret};
   for (const auto& tenant : world.world.tenants) {
     secrets.push_back(tenant.password);
     secrets.push_back(tenant.username);
     secrets.push_back(tenant.email); // the login user's e-mail is in page-data's providers list
   }
+  const auto tokens = world.simulator->issued_tokens();
+  BOOST_REQUIRE(tokens.size() > 2 * world.clinics.size()); // form tokens and cookies, re-logins too
+  secrets.insert(secrets.end(), tokens.begin(), tokens.end());
+
   auto connection = world.database.connect();
   pqxx::read_transaction tx(*connection);
   const auto staged = tx.exec1("SELECT coalesce(string_agg(raw::text, ' '), '') FROM staging_consultations")[0].as<std::string>() +
                       tx.exec1("SELECT coalesce(string_agg(raw::text, ' '), '') FROM staging_appointments")[0].as<std::string>();
   for (const auto& secret : secrets) {
+    BOOST_TEST_REQUIRE(secret.size() >= 6U); // a short "secret" would match by accident
     BOOST_TEST(output.find(secret) == std::string::npos, "a secret appears in the stage output");
     BOOST_TEST(staged.find(secret) == std::string::npos, "a secret appears in a staging row");
+    BOOST_TEST(metrics.find(secret) == std::string::npos, "a secret appears in the pushed metrics");
   }
 }
 

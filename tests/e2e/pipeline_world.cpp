@@ -42,7 +42,7 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   now_iso = shared::format_iso8601(now);
   world = fakes::generate_world(seed, now, clinic_count, appointments);
-  simulator = std::make_unique<fakes::IdexxNeoSimulator>(world);
+  simulator = std::make_unique<fakes::IdexxNeoSimulator>(world, options.simulator);
   fakes::FakeQstashOptions qstash_options;
   qstash_options.token = qstash_token;
   qstash = std::make_unique<fakes::FakeQstash>(qstash_options);

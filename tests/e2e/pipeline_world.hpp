@@ -21,6 +21,8 @@ struct PipelineWorldOptions
   std::string extra_idexx_keys;
   // Indices into `clinics` whose stored password differs from the simulator's.
   std::vector<std::size_t> wrong_password_clinics;
+  // Simulator-wide settings (login form variants, refused-login variant).
+  tests::fakes::SimulatorSettings simulator;
 };
 
 // Everything an end-to-end run needs: a migrated database, the simulator and fake QStash on

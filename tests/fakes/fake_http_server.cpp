@@ -6,16 +6,21 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <cctype>
 #include <filesystem>
 #include <mutex>
@@ -120,6 +125,8 @@ struct FakeHttpServer::Impl
   std::vector<FakeRequest> log;
   int fail_count = 0;
   int fail_status = 500;
+  // Set first thing in the destructor: a never-completing answer ends then, so threads can join.
+  std::atomic<bool> stopping{false};
 
   FakeResponse serve(FakeRequest request)
   {
@@ -181,6 +188,19 @@ public:
                             std::string("fake handler threw: ") + error.what()};
     }
 
+    if (answer.delivery == Delivery::reset_connection) {
+      abort_connection(request);
+      return;
+    }
+    if (answer.delivery == Delivery::never_complete) {
+      // Holds this server thread until the client gives up: its close makes the socket readable.
+      auto& socket = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+      while (!m_impl.stopping.load() &&
+             !socket.poll(Poco::Timespan(0, 20000), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+      }
+      abort_connection(request);
+      return;
+    }
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     for (const auto& [name, value] : answer.headers) {
       if (iequals(name, "Content-Type")) {
@@ -190,10 +210,27 @@ public:
       }
     }
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
+    if (answer.delivery == Delivery::cut_body) {
+      response.setKeepAlive(false);
+      auto& out = response.send();
+      out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size() / 2));
+      out.flush();
+      return; // without keep-alive the server closes the connection: EOF short of Content-Length
+    }
     response.send() << answer.body;
   }
 
 private:
+  // RST instead of an orderly close: SO_LINGER 0, then the TLS layer is dropped without a
+  // close_notify. Poco owns the descriptor and its later use of it fails harmlessly.
+  static void abort_connection(Poco::Net::HTTPServerRequest& request)
+  {
+    auto& socket = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+    socket.setLinger(true, 0);
+    Poco::Net::SecureStreamSocket secure(socket);
+    secure.abort();
+  }
+
   FakeHttpServer::Impl& m_impl;
 };
 
@@ -247,6 +284,7 @@ FakeHttpServer::FakeHttpServer(FakeHandler handler, FakeServerOptions options)
 
 FakeHttpServer::~FakeHttpServer()
 {
+  m_impl->stopping = true;
   if (m_impl->server) {
     // stop() alone leaves keep-alive connections open.
     m_impl->server->stopAll(true);

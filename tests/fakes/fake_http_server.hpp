@@ -31,6 +31,16 @@ struct FakeRequest
   [[nodiscard]] std::optional<std::string> cookie(std::string_view name) const;
 };
 
+// How the answer reaches the client: whole, or one of the transport failures a real server or the
+// network between shows (idexx-neo.md 13, items 15-16).
+enum class Delivery
+{
+  whole,
+  reset_connection, // the TCP connection is torn down (RST) before any byte of the response
+  cut_body,         // status line, headers with the full Content-Length, half the body, then close
+  never_complete,   // nothing is ever sent; the connection stays open until the server stops
+};
+
 // What the handler answers. `headers` may repeat a name (several `Set-Cookie`); Content-Length is
 // set by the server.
 struct FakeResponse
@@ -38,6 +48,7 @@ struct FakeResponse
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  Delivery delivery = Delivery::whole;
 };
 
 using FakeHandler = std::function<FakeResponse(const FakeRequest&)>;

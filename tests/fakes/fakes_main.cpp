@@ -7,6 +7,7 @@
 #include "shared/core/exit_codes.hpp"
 #include "tests/fakes/fake_qstash.hpp"
 #include "tests/fakes/fake_vapi.hpp"
+#include "tests/fakes/fault_settings_json.hpp"
 #include "tests/fakes/idexx_neo_simulator.hpp"
 #include "tests/fakes/simulated_world.hpp"
 #include "tests/fakes/window_visits.hpp"
@@ -34,7 +35,7 @@ namespace {
 constexpr const char* k_usage =
     "usage: idexx-sync-fakes [--seed N] [--now ISO-8601] [--clinics N] [--appointments N]\n"
     "                        [--port P] [--cert-dir DIR] [--world-file PATH]\n"
-    "                        [--window-consultations N] [--threads N]\n"
+    "                        [--window-consultations N] [--threads N] [--faults JSON]\n"
     "                        [--qstash-token-file FILE [--qstash-signing-key-file FILE]]\n"
     "                        [--vapi-key-file FILE [--vapi-call-seconds N]]\n"
     "Starts the IDEXX Neo simulator on https://127.0.0.1:P (0 = any free port) and writes\n"
@@ -43,7 +44,9 @@ constexpr const char* k_usage =
     "with); --vapi-key-file starts fake VAPI with that private key; both on any free port,\n"
     "their clocks ticking from --now. --window-consultations adds N visits with a consultation\n"
     "per clinic inside the 48 hours before --now (benchmarks); --threads sets the simulator's\n"
-    "request threads (default 32). Prints 'IDEXX <base_url>', then 'QSTASH <base_url>'\n"
+    "request threads (default 32). --faults sets every tenant's fault knobs from a JSON object\n"
+    "of FaultSettings member names, e.g. '{\"http500_probability\": 0.05, \"pagination_drift\": 1,\n"
+    "\"connection_reset_probability\": 0.01, \"expire_session_every_n_requests\": 25}'. Prints 'IDEXX <base_url>', then 'QSTASH <base_url>'\n"
     "and 'VAPI <base_url>' when enabled, then 'READY', and runs until SIGTERM/SIGINT.\n";
 
 struct Options
@@ -61,6 +64,7 @@ struct Options
   std::string qstash_signing_key_file; // optional
   std::string vapi_key_file;           // empty = no fake VAPI
   int vapi_call_seconds = 180;         // how long a fake call holds a VAPI slot
+  std::optional<tests::fakes::FaultSettings> faults; // every tenant's, from --faults
 };
 
 long long number_arg(const std::string& flag, const std::string& value, long long low,
@@ -120,6 +124,14 @@ std::optional<Options> parse(int argc, char** argv)
       options.qstash_signing_key_file = value;
     } else if (flag == "--vapi-key-file") {
       options.vapi_key_file = value;
+    } else if (flag == "--faults") {
+      try {
+        options.faults = tests::fakes::fault_settings_from_json(nlohmann::json::parse(value));
+      } catch (const nlohmann::json::exception&) {
+        throw shared::UsageError("--faults wants a JSON object");
+      } catch (const std::invalid_argument& error) {
+        throw shared::UsageError(std::string("--faults: ") + error.what());
+      }
     } else if (flag == "--vapi-call-seconds") {
       options.vapi_call_seconds = static_cast<int>(number_arg(flag, value, 1, 86400));
     } else {
@@ -218,6 +230,11 @@ RunningFakes start_fakes(const Options& options)
   settings.server.max_threads = options.server_threads;
   settings.server.cert_dir = options.cert_dir;
   fakes.idexx = std::make_unique<tests::fakes::IdexxNeoSimulator>(std::move(world), settings);
+  if (options.faults) {
+    for (std::size_t tenant = 0; tenant < static_cast<std::size_t>(options.clinics); ++tenant) {
+      fakes.idexx->set_faults(tenant, *options.faults);
+    }
+  }
   if (!options.qstash_token_file.empty()) {
     tests::fakes::FakeQstashOptions qstash;
     qstash.token = read_secret_file("--qstash-token-file", options.qstash_token_file);

@@ -22,6 +22,7 @@ using nlohmann::json;
 
 constexpr std::size_t k_per_page = 20;
 constexpr const char* k_session_cookie = "neo_session";
+constexpr const char* k_flash_cookie = "neo_flash";
 constexpr const char* k_login_failed = "These credentials do not match our records.";
 
 
@@ -317,6 +318,10 @@ struct IdexxNeoSimulator::State
   World world;
   std::map<std::string, Session> sessions;
   std::set<std::string> login_tokens; // issued by GET /login, not yet used
+  // Failed logins in the redirect variant: the `neo_flash` cookie makes the next GET /login show
+  // the message once.
+  std::set<std::string> login_flashes;
+  std::vector<std::string> issued_tokens; // every cookie value and _token ever handed out
   std::mt19937_64 token_rng{std::random_device{}()};
   std::vector<std::mt19937_64>
       fault_rng; // per tenant, from the world seed: faults repeat run to run
@@ -327,6 +332,10 @@ struct IdexxNeoSimulator::State
   // Per tenant: consultations inserted by pagination drift. Read and written under the mutex
   // only (handlers take a copy), so the generated world stays immutable.
   std::vector<std::vector<Consultation>> added;
+  // Per tenant: ids deleted by FaultSettings::pagination_deletions, and the data requests seen
+  // (for never_complete_every_n_requests). Under the mutex.
+  std::vector<std::set<std::int64_t>> deleted;
+  std::vector<std::size_t> tenant_data_requests;
 
   State(World w, SimulatorSettings s) : settings(std::move(s)), world(std::move(w))
   {
@@ -335,6 +344,8 @@ struct IdexxNeoSimulator::State
       tenant_in_flight.push_back(0);
       tenant_requests.push_back(0);
       added.emplace_back();
+      deleted.emplace_back();
+      tenant_data_requests.push_back(0);
     }
     stats = empty_stats();
   }
@@ -347,7 +358,40 @@ struct IdexxNeoSimulator::State
       if (c.consulted_at_utc >= from && c.consulted_at_utc <= to)
         ++total;
     }
+    for_each_consultation(tenant, [&](const Consultation& c) {
+      if (deleted.at(tenant).count(c.id) != 0 && c.consulted_at_utc >= from && c.consulted_at_utc <= to)
+        --total;
+    });
     return total;
+  }
+
+  // Generated and drift-inserted consultations alike. Caller holds the mutex.
+  template <typename Visit>
+  void for_each_consultation(std::size_t tenant, Visit visit) const
+  {
+    for (const auto& c : world.tenants.at(tenant).consultations)
+      visit(c);
+    for (const auto& c : added.at(tenant))
+      visit(c);
+  }
+
+  // Deletes the newest live consultation consulted by `now`: the head of the newest-first
+  // listing, already served on page 1, so every later item shifts up by one. Caller holds the
+  // mutex.
+  void delete_listing_head(std::size_t tenant)
+  {
+    const Consultation* head = nullptr;
+    for_each_consultation(tenant, [&](const Consultation& c) {
+      if (deleted[tenant].count(c.id) != 0 || c.consulted_at_utc > world.now)
+        return;
+      if (head == nullptr || c.consulted_at_utc > head->consulted_at_utc ||
+          (c.consulted_at_utc == head->consulted_at_utc && c.id > head->id))
+        head = &c;
+    });
+    if (head != nullptr) {
+      deleted[tenant].insert(head->id);
+      ++stats.tenants[tenant].deletions;
+    }
   }
 
   // A new walk-in consultation one second before `now`: the head of a newest-first listing.
@@ -404,6 +448,7 @@ struct IdexxNeoSimulator::State
       const std::lock_guard lock(mutex);
       token = token_hex(token_rng);
       login_tokens.insert(token);
+      issued_tokens.push_back(token);
     }
     std::string page = "<!DOCTYPE html><html lang=\"en\"><head><meta "
                        "charset=\"utf-8\"><title>Login | IDEXX Neo</title>"
@@ -487,12 +532,26 @@ struct IdexxNeoSimulator::State
       } else {
         ++stats.tenants[*tenant].logins;
         cookie = token_hex(token_rng);
+        issued_tokens.push_back(cookie);
         two_factor = world.tenants[*tenant].requires_2fa;
         sessions[cookie] = Session{*tenant, two_factor, 0};
       }
     }
     if (!ok) {
-      // Same answer for a wrong password, username, company id or a stale _token; no cookie.
+      // Same answer for a wrong password, username, company id or a stale _token; no session.
+      if (settings.failed_login_redirects) {
+        std::string flash;
+        {
+          const std::lock_guard lock(mutex);
+          flash = token_hex(token_rng);
+          login_flashes.insert(flash);
+          issued_tokens.push_back(flash);
+        }
+        auto response = redirect("/login");
+        response.headers.emplace_back("Set-Cookie", std::string(k_flash_cookie) + "=" + flash +
+                                                        "; Path=/; HttpOnly; Secure; SameSite=Lax");
+        return response;
+      }
       return html(200, login_page(k_login_failed));
     }
     auto response = redirect(two_factor ? "/two-factor" : "/dashboard");
@@ -501,7 +560,7 @@ struct IdexxNeoSimulator::State
     return response;
   }
 
-  static FakeResponse calendar(const Tenant& tenant, bool malformed,
+  static FakeResponse calendar(const Tenant& tenant, const std::set<std::int64_t>& deleted, bool malformed,
                                const std::vector<std::pair<std::string, std::string>>& params)
   {
     const auto raw_start = raw_param(params, "start");
@@ -529,8 +588,15 @@ struct IdexxNeoSimulator::State
     for (const auto& a : tenant.appointments) {
       if (a.start_utc < from || a.start_utc > to)
         continue;
-      events.push_back(tenant.calendar_shape == CalendarShape::a ? calendar_record_a(a)
-                                                                 : calendar_record_b(a));
+      const bool consultation_deleted = a.consultation_id && deleted.count(*a.consultation_id) != 0;
+      Appointment without_consultation;
+      if (consultation_deleted) {
+        without_consultation = a;
+        without_consultation.consultation_id.reset();
+      }
+      const auto& shown = consultation_deleted ? without_consultation : a;
+      events.push_back(tenant.calendar_shape == CalendarShape::a ? calendar_record_a(shown)
+                                                                 : calendar_record_b(shown));
       last_id = std::max(last_id, a.id);
       if (!first_visit && a.kind == EntryKind::visit)
         first_visit = events.back();
@@ -563,7 +629,7 @@ struct IdexxNeoSimulator::State
   }
 
   static FakeResponse search(const Tenant& tenant, const std::vector<Consultation>& extra,
-                             bool malformed,
+                             const std::set<std::int64_t>& deleted, bool malformed,
                              const std::vector<std::pair<std::string, std::string>>& params)
   {
     const auto strict =
@@ -603,7 +669,7 @@ struct IdexxNeoSimulator::State
     for (const auto* list : {&tenant.consultations, &extra}) {
       for (const auto& c : *list) {
         if (c.consulted_at_utc >= from && c.consulted_at_utc <= to &&
-            (!provider || c.provider_id == *provider)) {
+            (!provider || c.provider_id == *provider) && deleted.count(c.id) == 0) {
           matches.push_back(&c);
         }
       }
@@ -656,7 +722,7 @@ struct IdexxNeoSimulator::State
   }
 
   static FakeResponse page_data(const Tenant& tenant, const std::vector<Consultation>& extra,
-                                const std::string& path)
+                                const std::set<std::int64_t>& deleted, const std::string& path)
   {
     const auto digits = path.substr(std::string("/consultations/").size(),
                                     path.size() - std::string("/consultations/").size() -
@@ -666,6 +732,8 @@ struct IdexxNeoSimulator::State
         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       const auto id = std::stoll(digits);
       for (const auto* list : {&tenant.consultations, &extra}) {
+        if (deleted.count(id) != 0)
+          break;
         for (const auto& c : *list) {
           if (c.id == id)
             found = &c;
@@ -753,6 +821,8 @@ struct IdexxNeoSimulator::State
                                {"injected_errors", t.injected_errors},
                                {"drift_insertions", t.drift_insertions},
                                {"slow_responses", t.slow_responses},
+                               {"transport_faults", t.transport_faults},
+                               {"deletions", t.deletions},
                                {"requests", t.requests},
                                {"peak_concurrent", t.peak_concurrent},
                                {"requests_by_endpoint", t.requests_by_endpoint}});
@@ -850,8 +920,14 @@ struct IdexxNeoSimulator::State
         const std::lock_guard lock(mutex);
         count(tenant, endpoint);
       }
-      if (get)
-        return html(200, login_page(""));
+      if (get) {
+        bool flashed = false;
+        if (const auto flash = request.cookie(k_flash_cookie)) {
+          const std::lock_guard lock(mutex);
+          flashed = login_flashes.erase(*flash) == 1;
+        }
+        return html(200, login_page(flashed ? k_login_failed : ""));
+      }
       if (request.method == "POST")
         return post_login(request);
     }
@@ -950,7 +1026,31 @@ struct IdexxNeoSimulator::State
       }
       return response;
     }
+    Delivery delivery = Delivery::whole;
+    if (t.faults.connection_reset_probability > 0 && unit_draw(rng) < t.faults.connection_reset_probability) {
+      delivery = Delivery::reset_connection;
+    } else if (t.faults.cut_body_probability > 0 && unit_draw(rng) < t.faults.cut_body_probability) {
+      delivery = Delivery::cut_body;
+    } else if (t.faults.never_complete_every_n_requests > 0 &&
+               ++tenant_data_requests[*tenant] %
+                       static_cast<std::size_t>(t.faults.never_complete_every_n_requests) ==
+                   0) {
+      delivery = Delivery::never_complete;
+    }
+    if (delivery != Delivery::whole) {
+      ++ts.transport_faults;
+    }
+    if (delivery == Delivery::reset_connection || delivery == Delivery::never_complete) {
+      return FakeResponse{.status = 200, .headers = {}, .body = {}, .delivery = delivery};
+    }
     const auto params = split_query(request.raw_query());
+    if (endpoint == "search" && static_cast<int>(deleted[*tenant].size()) < t.faults.pagination_deletions) {
+      // Between two page requests of one listing: the head, already read, is deleted.
+      const auto page = raw_param(params, "page");
+      if (page && *page != "1" && !page->empty()) {
+        delete_listing_head(*tenant);
+      }
+    }
     if (endpoint == "search" && drift_done(*tenant) < t.faults.pagination_drift) {
       // Between two page requests of one listing: a new consultation at the head.
       const auto page = raw_param(params, "page");
@@ -965,14 +1065,17 @@ struct IdexxNeoSimulator::State
     std::vector<Consultation> extra;
     if (endpoint == "search" || endpoint == "page_data")
       extra = added[*tenant];
+    const auto gone = deleted[*tenant];
     lock.unlock();
+    FakeResponse response = json_response(404, json{{"message", "Not found."}});
     if (endpoint == "calendar")
-      return calendar(t, malformed, params);
-    if (endpoint == "search")
-      return search(t, extra, malformed_search, params);
-    if (endpoint == "page_data")
-      return page_data(t, extra, path);
-    return json_response(404, json{{"message", "Not found."}});
+      response = calendar(t, gone, malformed, params);
+    else if (endpoint == "search")
+      response = search(t, extra, gone, malformed_search, params);
+    else if (endpoint == "page_data")
+      response = page_data(t, extra, gone, path);
+    response.delivery = delivery;
+    return response;
   }
 };
 
@@ -1038,6 +1141,12 @@ void IdexxNeoSimulator::reset_stats()
 {
   const std::lock_guard lock(m_state->mutex);
   m_state->stats = m_state->empty_stats();
+}
+
+std::vector<std::string> IdexxNeoSimulator::issued_tokens() const
+{
+  const std::lock_guard lock(m_state->mutex);
+  return m_state->issued_tokens;
 }
 
 std::size_t IdexxNeoSimulator::consultations_in_window(std::size_t tenant, SysSeconds from,

@@ -20,6 +20,9 @@ struct SimulatorSettings
   bool login_form_has_company_id = true; // the form carries `company_id`
   bool username_field_is_email =
       false;                // variant: `<input type="email" name="email">` instead of `username`
+  // Variant of a refused login (idexx-neo.md 13, item 3): 302 back to /login, which then shows the
+  // message once, instead of re-rendering the form with status 200.
+  bool failed_login_redirects = false;
   FakeServerOptions server; // port, certificate folder
 };
 
@@ -36,6 +39,8 @@ struct TenantStats
   std::size_t injected_errors = 0; // 500, 502-504 and 429 from FaultSettings
   std::size_t drift_insertions = 0; // consultations added by FaultSettings::pagination_drift
   std::size_t slow_responses = 0;   // requests delayed by FaultSettings::very_slow_latency
+  std::size_t transport_faults = 0; // resets, cut bodies and never-completing answers
+  std::size_t deletions = 0;        // consultations deleted by FaultSettings::pagination_deletions
   std::size_t requests = 0;        // every request attributed to the tenant
   std::size_t peak_concurrent = 0; // most requests of this tenant in flight at once
   // Keys: "login", "dashboard", "two_factor", "calendar", "search", "page_data", "other".
@@ -90,6 +95,10 @@ public:
   void set_requires_2fa(std::size_t tenant, bool required);
   // Ends every session of `tenant` now (the next data request gets 302 /login).
   void expire_sessions(std::size_t tenant);
+
+  // Every session cookie value and login-form `_token` handed out so far, expired ones included:
+  // what a secrets test must never find in our output.
+  [[nodiscard]] std::vector<std::string> issued_tokens() const;
 
   [[nodiscard]] SimulatorStats stats() const;
   void reset_stats();

@@ -24,8 +24,7 @@ enum class ExpiryStyle { redirect_to_login, login_page, unauthorized };
 
 // Per-tenant fault knobs (idexx-neo.md 13). All off by default, so a default tenant is faithful and
 // fault-free. Random draws come from a per-tenant generator seeded from the world's seed, so a run
-// with the same requests sees the same faults. Not simulated yet: truncated bodies, connection
-// resets, responses that never complete, deletions during paging.
+// with the same requests sees the same faults.
 struct FaultSettings
 {
   int expire_session_every_n_requests =
@@ -47,6 +46,16 @@ struct FaultSettings
   // beyond the client's request timeout to make it time out. 0 = never.
   int very_slow_every_n_requests = 0;
   std::chrono::milliseconds very_slow_latency{0};
+  // Transport failures, per data request (idexx-neo.md 13, items 15-16): the connection reset
+  // before any byte of the answer; a 200 whose JSON body stops half-way; and every N-th request
+  // (0 = never) answered never at all, until the client gives up and closes the connection.
+  double connection_reset_probability = 0.0;
+  double cut_body_probability = 0.0;
+  int never_complete_every_n_requests = 0;
+  // Deletion while paging: this many times, at a request for a search page >= 2, the newest
+  // consultation (the head of the listing, already served on page 1) is deleted: gone from the
+  // search, page-data (404), the calendar's consultation_id and consultations_in_window.
+  int pagination_deletions = 0;
 
   bool operator==(const FaultSettings&) const = default;
 };

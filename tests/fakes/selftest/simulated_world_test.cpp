@@ -1,4 +1,5 @@
 #include "shared/core/clock.hpp"
+#include "tests/fakes/fault_settings_json.hpp"
 #include "tests/fakes/simulated_world.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -126,6 +127,32 @@ BOOST_AUTO_TEST_CASE(consultations_in_window_counts_both_ends)
   BOOST_TEST(fakes::consultations_in_window(tenant, instant, instant) == same);
   BOOST_TEST(fakes::consultations_in_window(tenant, instant + std::chrono::seconds{1},
                                             instant - std::chrono::seconds{1}) == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(fault_settings_are_read_from_json_and_an_unknown_key_is_named)
+{
+  const auto faults = fakes::fault_settings_from_json(nlohmann::json::parse(
+      R"({"http500_probability": 0.05, "expiry_style": "unauthorized", "latency_ms": 20,
+          "pagination_deletions": 1, "never_complete_every_n_requests": 7, "retry_after_http_date": true})"));
+  BOOST_TEST(faults.http500_probability == 0.05);
+  BOOST_TEST((faults.expiry_style == fakes::ExpiryStyle::unauthorized));
+  BOOST_TEST(faults.latency.count() == 20);
+  BOOST_TEST(faults.pagination_deletions == 1);
+  BOOST_TEST(faults.never_complete_every_n_requests == 7);
+  BOOST_TEST(faults.retry_after_http_date);
+  BOOST_TEST(faults.http429_probability == 0.0); // left out: the default
+  const auto message = [](const char* text) {
+    try {
+      fakes::fault_settings_from_json(nlohmann::json::parse(text));
+    } catch (const std::invalid_argument& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  BOOST_TEST(message(R"({"http_500_probability": 0.1})").find("unknown key 'http_500_probability'") != std::string::npos);
+  BOOST_TEST(message(R"({"http500_probability": 2})").find("'http500_probability' wants a probability") != std::string::npos);
+  BOOST_TEST(message(R"({"expiry_style": "sometimes"})").find("'expiry_style'") != std::string::npos);
+  BOOST_TEST(message("[1]").find("want a JSON object") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <functional>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -284,6 +286,35 @@ BOOST_AUTO_TEST_CASE(server_errors_are_retried_then_reported_as_transient)
   BOOST_CHECK_THROW(client.calendar(session, days_for(0)), shared::TransientError);
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_wait_that_would_end_past_the_clinic_deadline_fails_at_once)
+{
+  auto cfg = config();
+  cfg.clinic_deadline = seconds{2};
+  cfg.retry_base_delay = milliseconds{5000}; // the first backoff already ends past the deadline
+  cfg.retry_max_delay = milliseconds{5000};
+  std::vector<milliseconds> waits;
+  idx::HttpIdexxClient client{cfg, [&](milliseconds wait) { waits.push_back(wait); }};
+  auto session = client.log_in(login_for(0));
+  auto& server = const_cast<fakes::FakeHttpServer&>(simulator.server());
+  server.fail_next(3, 503);
+  const auto started = steady_clock::now();
+  BOOST_CHECK_THROW(client.calendar(session, days_for(0)), idx::DeadlineExceeded);
+  BOOST_TEST(waits.empty()); // it never slept towards a retry it could not make in time
+  BOOST_TEST(duration_cast<milliseconds>(steady_clock::now() - started).count() < 2000);
+}
+
+BOOST_AUTO_TEST_CASE(a_clinic_past_its_deadline_sends_nothing_more)
+{
+  auto cfg = config();
+  cfg.clinic_deadline = seconds{1};
+  idx::HttpIdexxClient client{cfg};
+  auto session = client.log_in(login_for(0));
+  std::this_thread::sleep_for(milliseconds{1100});
+  const auto before = simulator.stats().tenants.at(0).requests;
+  BOOST_CHECK_THROW(client.calendar(session, days_for(0)), idx::DeadlineExceeded);
+  BOOST_TEST(simulator.stats().tenants.at(0).requests == before);
+}
+
 BOOST_AUTO_TEST_CASE(a_429_on_every_attempt_is_rate_limited)
 {
   auto cfg = config();
@@ -351,6 +382,20 @@ fakes::FakeResponse json_answer(int status, std::string body)
   return {status, {{"Content-Type", "application/json"}}, std::move(body)};
 }
 
+// Page `page` (20 a page) of a listing holding `ids` in order.
+std::string search_page_of(const std::vector<int>& ids, int page)
+{
+  std::string data;
+  const auto from = static_cast<std::size_t>(page - 1) * 20;
+  for (std::size_t i = from; i < ids.size() && i < from + 20; ++i) {
+    data += (i > from ? "," : "") + std::string(R"({"id": )") + std::to_string(ids[i]) +
+            R"(, "consultedAt": "2026-03-09 09:00:00", "status": "completed"})";
+  }
+  return R"({"data": [)" + data + R"(], "total": )" + std::to_string(ids.size()) + R"(, "page": )" +
+         std::to_string(page) + R"(, "perPage": 20})";
+}
+
+// Ids first_id .. first_id + count - 1, on a page claiming `total`.
 std::string search_page(int first_id, int count, int total, int page)
 {
   std::string data;
@@ -464,8 +509,40 @@ BOOST_AUTO_TEST_CASE(search_pages_again_when_the_total_moves_and_dedupes)
   auto session = client.log_in(neo.login());
   const auto result = client.search_consultations(session, k_days);
   BOOST_TEST(!result.unstable_listing);
-  BOOST_TEST(result.pages_read == 4);
+  BOOST_TEST(result.pages_read == 5); // 2 pages, 2 pages again, page 1 to confirm
   BOOST_TEST(result.items.size() == 31U); // ids 99..129, each once
+}
+
+BOOST_AUTO_TEST_CASE(an_insertion_at_the_head_hidden_by_a_deletion_is_found_by_the_confirming_page)
+{
+  // Newest first: 100..71. After page 1 was served, 101 arrives at the head and 100 is deleted:
+  // the total stays 30 and page 2 looks the same, yet 101 sits on a page already read.
+  std::vector<int> listing;
+  for (int id = 100; id >= 71; --id) {
+    listing.push_back(id);
+  }
+  ScriptedNeo neo;
+  int requests = 0;
+  neo.data = [&](const fakes::FakeRequest& request) {
+    const int page = page_of(request);
+    auto answer = json_answer(200, search_page_of(listing, page));
+    if (++requests == 1) {
+      listing.erase(listing.begin());
+      listing.insert(listing.begin(), 101);
+    }
+    return answer;
+  };
+  idx::HttpIdexxClient client{SimulatorFixture::config()};
+  auto session = client.log_in(neo.login());
+  const auto result = client.search_consultations(session, k_days);
+  BOOST_TEST(!result.unstable_listing);
+  std::set<std::string> ids;
+  for (const auto& item : result.items) {
+    ids.insert(item.id.value);
+  }
+  BOOST_TEST(ids.count("101") == 1U);
+  BOOST_TEST(ids.size() == 31U); // 100 too: it was listed before it went
+  BOOST_TEST(result.pages_read == 6); // 2 pages + confirmation (new id), 2 pages + confirmation
 }
 
 BOOST_AUTO_TEST_CASE(search_that_never_settles_is_unstable_but_keeps_what_it_read)
