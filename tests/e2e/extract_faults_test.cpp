@@ -298,6 +298,9 @@ BOOST_AUTO_TEST_CASE(slow_responses_and_an_occasional_one_beyond_the_request_tim
   faults.very_slow_every_n_requests = 9;
   faults.very_slow_latency = std::chrono::milliseconds{1300};
   set_faults_everywhere(world, faults);
+  faults.very_slow_every_n_requests = 0; // the last clinic: slow by chance instead
+  faults.very_slow_probability = 0.1;
+  world.simulator->set_faults(world.clinics.back().tenant, faults);
   extract(world, "faults-slow");
   expect_every_consultation_staged_once(world, "faults-slow");
   for (const auto& clinic : world.clinics) {

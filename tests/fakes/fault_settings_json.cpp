@@ -77,6 +77,7 @@ const std::map<std::string, Setter>& setters()
       {"pagination_deletions", count(&FaultSettings::pagination_deletions)},
       {"latency_ms", millis(&FaultSettings::latency)},
       {"very_slow_every_n_requests", count(&FaultSettings::very_slow_every_n_requests)},
+      {"very_slow_probability", probability(&FaultSettings::very_slow_probability)},
       {"very_slow_latency_ms", millis(&FaultSettings::very_slow_latency)},
       {"connection_reset_probability", probability(&FaultSettings::connection_reset_probability)},
       {"cut_body_probability", probability(&FaultSettings::cut_body_probability)},

@@ -883,10 +883,12 @@ struct IdexxNeoSimulator::State
         peak = std::max(peak, ++tenant_in_flight[*tenant]);
         const auto& faults = world.tenants[*tenant].faults;
         latency = faults.latency;
-        if (faults.very_slow_every_n_requests > 0 &&
-            ++tenant_requests[*tenant] %
-                    static_cast<std::size_t>(faults.very_slow_every_n_requests) ==
-                0) {
+        const bool nth = faults.very_slow_every_n_requests > 0 &&
+                         ++tenant_requests[*tenant] %
+                                 static_cast<std::size_t>(faults.very_slow_every_n_requests) ==
+                             0;
+        if (nth || (faults.very_slow_probability > 0 &&
+                    unit_draw(fault_rng[*tenant]) < faults.very_slow_probability)) {
           latency += faults.very_slow_latency;
           ++stats.tenants[*tenant].slow_responses;
         }

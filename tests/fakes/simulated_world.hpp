@@ -45,6 +45,7 @@ struct FaultSettings
   // Every N-th request of the tenant (with a session) waits `very_slow_latency` more: set it
   // beyond the client's request timeout to make it time out. 0 = never.
   int very_slow_every_n_requests = 0;
+  double very_slow_probability = 0.0; // or by chance, per request of the tenant
   std::chrono::milliseconds very_slow_latency{0};
   // Transport failures, per data request (idexx-neo.md 13, items 15-16): the connection reset
   // before any byte of the answer; a 200 whose JSON body stops half-way; and every N-th request
