@@ -148,4 +148,9 @@ std::string compact_json(const nlohmann::json& value, bool replace_invalid_utf8)
   return out;
 }
 
+void append_json_string(std::string& out, const std::string& text, bool replace_invalid_utf8)
+{
+  append_string(out, text, replace_invalid_utf8 ? json::error_handler_t::replace : json::error_handler_t::strict);
+}
+
 } // namespace shared::idexx

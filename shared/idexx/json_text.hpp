@@ -14,4 +14,8 @@ namespace shared::idexx {
 // between the characters JSON escapes; anything else goes through nlohmann itself.
 std::string compact_json(const nlohmann::json& value, bool replace_invalid_utf8 = false);
 
+// Appends `text` as a JSON string literal, exactly as compact_json writes a string: for building
+// a document around large strings without copying them into a nlohmann::json first.
+void append_json_string(std::string& out, const std::string& text, bool replace_invalid_utf8 = false);
+
 } // namespace shared::idexx

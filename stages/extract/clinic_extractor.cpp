@@ -10,15 +10,29 @@
 
 namespace extract {
 
+// The hash of the compact JSON text of [notes, discharge summary, [[line, quantity, declined]…],
+// status, reason]. Written piece by piece: the notes are the bulk and are not copied into a
+// nlohmann::json first (a unit test holds it to compact_json of that array).
 std::string consultation_content_hash(const shared::idexx::ConsultationDetail& detail)
 {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& line : detail.lines) {
     lines.push_back({line.name, line.quantity, line.declined});
   }
-  const nlohmann::json content{detail.notes_html, detail.discharge_summary_html, lines,
-                               shared::idexx::to_string(detail.status), detail.reason};
-  return shared::crypto::sha256_hex(shared::idexx::compact_json(content, true));
+  std::string content;
+  content.reserve(detail.notes_html.size() + detail.discharge_summary_html.size() + 256);
+  content.push_back('[');
+  shared::idexx::append_json_string(content, detail.notes_html, true);
+  content.push_back(',');
+  shared::idexx::append_json_string(content, detail.discharge_summary_html, true);
+  content.push_back(',');
+  content += shared::idexx::compact_json(lines, true);
+  content.push_back(',');
+  shared::idexx::append_json_string(content, std::string(shared::idexx::to_string(detail.status)), true);
+  content.push_back(',');
+  shared::idexx::append_json_string(content, detail.reason, true);
+  content.push_back(']');
+  return shared::crypto::sha256_hex(content);
 }
 
 namespace {

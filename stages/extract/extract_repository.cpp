@@ -149,19 +149,33 @@ nlohmann::json nullable(const std::optional<std::string>& text)
   return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
 }
 
+// Members written straight into a row's text: the notes are most of the bytes, so they are not
+// copied into a nlohmann::json on the way.
+struct LargeText
+{
+  const char* name;
+  const std::string* text;
+};
+
 // The rows of one staging statement, as the JSON array jsonb_to_recordset reads. A record seen
 // twice keeps its last version: ON CONFLICT DO UPDATE refuses to touch one row twice in a statement.
 class RecordBatch
 {
 public:
   // `raw` is the record's own JSON text, spliced in verbatim as the "raw" member.
-  void add(const std::string& id, nlohmann::json row, const std::optional<std::string>& raw)
+  void add(const std::string& id, const nlohmann::json& row, const std::optional<std::string>& raw,
+           const std::vector<LargeText>& large = {})
   {
     auto text = shared::idexx::compact_json(row, true);
-    if (raw) {
-      text.pop_back(); // the object's closing brace
-      text.append(",\"raw\":").append(*raw).push_back('}');
+    text.pop_back(); // the object's closing brace
+    for (const auto& member : large) {
+      text.append(",\"").append(member.name).append("\":");
+      shared::idexx::append_json_string(text, *member.text, true);
     }
+    if (raw) {
+      text.append(",\"raw\":").append(*raw);
+    }
+    text.push_back('}');
     const auto [position, inserted] = m_index.try_emplace(id, m_rows.size());
     if (inserted) {
       m_rows.push_back(std::move(text));
@@ -273,7 +287,7 @@ StagingCounts ExtractRepository::stage(const shared::RunId& run, const shared::C
                        {"is_block", a.is_block},
                        {"time_flags", nullable(flags)},
                        {"content_hash", shared::crypto::sha256_hex(a.raw_json)}};
-    appointments.add(a.id.value, std::move(row), a.raw_json);
+    appointments.add(a.id.value, row, a.raw_json);
   }
   RecordBatch consultations;
   RecordBatch pending;
@@ -284,6 +298,7 @@ StagingCounts ExtractRepository::stage(const shared::RunId& run, const shared::C
                        {"consulted_at", nullable(iso(c.consulted_at))},
                        {"local_date", c.consulted_at ? nullable(date_text(zone.local_date(*c.consulted_at))) : nullptr}};
     std::optional<std::string> raw;
+    std::vector<LargeText> large;
     if (c.detail) {
       const auto& d = *c.detail;
       nlohmann::json lines = nlohmann::json::array();
@@ -300,17 +315,16 @@ StagingCounts ExtractRepository::stage(const shared::RunId& run, const shared::C
       row["client_name"] = nonempty(d.client_name);
       row["phone_raw"] = nonempty(d.client_phone_raw);
       row["email"] = nonempty(d.client_email);
-      row["notes_html"] = d.notes_html;
-      row["discharge_summary_html"] = d.discharge_summary_html;
       row["lines"] = std::move(lines);
       row["content_hash"] = c.content_hash;
       raw = d.raw_json;
+      large = {{"notes_html", &d.notes_html}, {"discharge_summary_html", &d.discharge_summary_html}};
     } else {
       row["lines"] = nlohmann::json::array();
       row["fetch_error"] = nullable(c.fetch_error);
       ++counts.fetch_failures;
     }
-    consultations.add(c.id.value, std::move(row), raw);
+    consultations.add(c.id.value, row, raw, large);
     pending.add(c.id.value, {{"id", c.id.value}, {"appointment_id", appointment}}, std::nullopt);
     ++counts.consultations;
   }
