@@ -9,6 +9,8 @@
 #include "shared/db/connection.hpp"
 #include "shared/idexx/http_idexx_client.hpp"
 #include "shared/logging/logger.hpp"
+#include "shared/posthog/posthog_outbox.hpp"
+#include "shared/posthog/posthog_sender.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -103,6 +105,19 @@ void audit_credential(pqxx::work& tx, const std::string& action, const std::stri
   shared::audit::append_entry(tx, entry, shared::Clock{}.now(), user_agent());
 }
 
+// PostHog's credential.validated, queued with the audit entry; the next audit stage sends it.
+void enqueue_validation_event(pqxx::work& tx, const shared::config::ConfigFile& config, const std::string& clinic_id,
+                              const std::string& credential_id, const std::string& status, shared::Instant now)
+{
+  if (!shared::posthog::load_posthog_config(config).enabled()) {
+    return;
+  }
+  shared::posthog::enqueue(tx, {.event = "credential.validated",
+                                .natural_key = credential_id + "|" + shared::format_iso8601(now),
+                                .distinct_id = clinic_id, .occurred_at = now,
+                                .properties = {{"credential_id", credential_id}, {"validation_status", status}}});
+}
+
 } // namespace
 
 int credentials_set(shared::app::CommandContext& context)
@@ -145,6 +160,7 @@ int credentials_set(shared::app::CommandContext& context)
     audit_credential(tx, "credential_configured", user_id, clinic_id, id, "success", status, context.clock().now());
     if (status != "unknown") {
       audit_credential(tx, "credential_validated", user_id, clinic_id, id, "success", status, context.clock().now());
+      enqueue_validation_event(tx, config, clinic_id, id, status, context.clock().now());
     }
     return id;
   });
@@ -178,6 +194,7 @@ int credentials_validate(shared::app::CommandContext& context)
     shared::credentials::record_validation(tx, stored.id, status);
     audit_credential(tx, "credential_validated", stored.user_id, clinic_id, stored.id,
                      status == "valid" ? "success" : "failure", status, context.clock().now());
+    enqueue_validation_event(tx, config, clinic_id, stored.id, status, context.clock().now());
   });
   context.out() << "clinic " << clinic_id << ": " << status << "\n";
   return status == "valid" ? 0 : 1;

@@ -9,7 +9,8 @@ namespace {
 using shared::db::Query;
 
 constexpr Query k_next_finished{"audit.next_finished_clinic", R"sql(
-  SELECT w.id, w.clinic_id, w.state = 'failed', w.error_code, w.last_error, w.counts::text, s.id, s.user_id, s.credential_id
+  SELECT w.id, w.clinic_id, w.state = 'failed', w.error_code, w.last_error, w.counts::text, s.id, s.user_id, s.credential_id,
+         to_char(s.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
     FROM sync_work_items w
     LEFT JOIN idexx_sync_sessions s ON s.run_id = w.run_id AND s.clinic_id = w.clinic_id
    WHERE w.run_id = $1
@@ -25,7 +26,8 @@ constexpr Query k_consultations{"audit.select_consultations", R"sql(
    ORDER BY neo_consultation_id)sql"};
 
 constexpr Query k_calls{"audit.select_calls", R"sql(
-  SELECT d.id, d.case_id, d.status, coalesce(d.metadata ->> 'skip_reason', d.metadata ->> 'cancel_reason')
+  SELECT d.id, d.case_id, d.status, coalesce(d.metadata ->> 'skip_reason', d.metadata ->> 'cancel_reason'),
+         d.publish_version
     FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
    WHERE c.clinic_id = $2 AND d.metadata ->> 'run_id' = $1 AND d.call_kind = 'discharge'
    ORDER BY d.id)sql"};
@@ -91,7 +93,7 @@ std::optional<FinishedClinic> AuditRepository::next_finished_clinic(const shared
                         .failed = row[2].as<bool>(), .error_code = optional_text(row[3]),
                         .error_message = optional_text(row[4]), .counts_json = row[5].as<std::string>(),
                         .session_id = optional_text(row[6]), .user_id = optional_text(row[7]),
-                        .credential_id = optional_text(row[8])};
+                        .credential_id = optional_text(row[8]), .started_at = optional_text(row[9])};
 }
 
 std::vector<SyncedConsultation> AuditRepository::consultations(const shared::ClinicId& clinic,
@@ -108,7 +110,8 @@ std::vector<ScheduledCall> AuditRepository::calls(const shared::RunId& run, cons
 {
   std::vector<ScheduledCall> out;
   for (const auto& row : shared::db::run(m_tx, k_calls, run.value, clinic.value)) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(), optional_text(row[3])});
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(), optional_text(row[3]),
+                   row[4].as<int>()});
   }
   return out;
 }

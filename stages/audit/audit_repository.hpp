@@ -22,6 +22,7 @@ struct FinishedClinic
   std::optional<std::string> session_id;    // none when the clinic had no usable credential
   std::optional<std::string> user_id;
   std::optional<std::string> credential_id;
+  std::optional<std::string> started_at; // the session's start, ISO-8601 UTC
 };
 
 struct SyncedConsultation
@@ -38,6 +39,7 @@ struct ScheduledCall
   std::string case_id;
   std::string status;
   std::optional<std::string> reason;
+  int publish_version = 1;
 };
 
 class AuditRepository

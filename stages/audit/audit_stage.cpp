@@ -5,6 +5,8 @@
 #include "shared/db/connection.hpp"
 #include "shared/logging/logger.hpp"
 #include "shared/metrics/run_metrics.hpp"
+#include "shared/posthog/posthog_outbox.hpp"
+#include "shared/posthog/posthog_sender.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/audit/audit_repository.hpp"
 
@@ -21,8 +23,53 @@ struct ClinicAudit
   std::int64_t entries_written = 0;
 };
 
+// The integer counts of a work item's counts object (anything else there is not for the trail).
+nlohmann::json integer_counts(const std::string& counts_json)
+{
+  const auto counts = nlohmann::json::parse(counts_json);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : counts.items()) {
+    if (value.is_number_integer()) {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+// The clinic's PostHog events, in the transaction that audits it: each goes out once, however
+// often the run is audited (the uuid is the idempotency key, external-services.md §3.4).
+void enqueue_clinic_events(pqxx::work& tx, const shared::RunId& run, const FinishedClinic& clinic,
+                           const std::vector<ScheduledCall>& calls, shared::Instant now)
+{
+  const auto& clinic_id = clinic.clinic_id.value;
+  const auto started = clinic.started_at ? shared::parse_iso8601(*clinic.started_at) : now;
+  shared::posthog::enqueue(tx, {.event = "sync.started", .natural_key = run.value + "|" + clinic_id,
+                                .distinct_id = clinic_id, .occurred_at = started,
+                                .properties = {{"run_id", run.value}}});
+  auto counts = integer_counts(clinic.counts_json);
+  counts["run_id"] = run.value;
+  if (clinic.failed) {
+    counts["error_code"] = clinic.error_code.value_or("unknown");
+    shared::posthog::enqueue(tx, {.event = "sync.failed", .natural_key = run.value + "|" + clinic_id,
+                                  .distinct_id = clinic_id, .occurred_at = now, .properties = counts});
+    return;
+  }
+  shared::posthog::enqueue(tx, {.event = "sync.completed", .natural_key = run.value + "|" + clinic_id,
+                                .distinct_id = clinic_id, .occurred_at = now, .properties = counts});
+  for (const auto& call : calls) {
+    if (call.status == "skipped" || call.status == "cancelled" || call.status == "failed") {
+      continue;
+    }
+    const auto version = "v" + std::to_string(call.publish_version);
+    shared::posthog::enqueue(tx, {.event = "discharge.scheduled", .natural_key = call.call_id + "|" + version,
+                                  .distinct_id = clinic_id, .occurred_at = now,
+                                  .properties = {{"run_id", run.value}, {"call_id", call.call_id},
+                                                 {"publish_version", call.publish_version}}});
+  }
+}
+
 ClinicAudit audit_clinic(pqxx::work& tx, AuditRepository& repo, const shared::RunId& run, const FinishedClinic& clinic,
-                         const shared::Clock& clock, const std::string& user_agent)
+                         const shared::Clock& clock, const std::string& user_agent, bool analytics)
 {
   ClinicAudit result;
   const auto append = [&](const std::string& action, const std::string& resource_type,
@@ -37,16 +84,14 @@ ClinicAudit audit_clinic(pqxx::work& tx, AuditRepository& repo, const shared::Ru
       ++result.entries_written;
     }
   };
-  const auto counts = nlohmann::json::parse(clinic.counts_json);
-  nlohmann::json count_details = nlohmann::json::object();
-  for (const auto& [key, value] : counts.items()) {
-    if (value.is_number_integer()) {
-      count_details[key] = value;
-    }
-  }
+  const auto count_details = integer_counts(clinic.counts_json);
   append("sync_started", "sync_session", clinic.session_id, "success", nlohmann::json::object());
   if (clinic.credential_id) {
     append("credential_access", "credential", clinic.credential_id, "success", {{"purpose", "idexx_login"}});
+  }
+  const auto calls = clinic.failed ? std::vector<ScheduledCall>{} : repo.calls(run, clinic.clinic_id);
+  if (analytics) {
+    enqueue_clinic_events(tx, run, clinic, calls, clock.now());
   }
   if (clinic.failed) {
     append("sync_failed", "sync_session", clinic.session_id, "failure",
@@ -66,7 +111,7 @@ ClinicAudit audit_clinic(pqxx::work& tx, AuditRepository& repo, const shared::Ru
       }
     }
   }
-  for (const auto& call : repo.calls(run, clinic.clinic_id)) {
+  for (const auto& call : calls) {
     nlohmann::json details{{"case_id", call.case_id}, {"status", call.status}};
     if (call.reason) {
       details["reason"] = *call.reason;
@@ -86,6 +131,7 @@ shared::app::StageSummary run_audit(shared::app::StageContext& context)
 {
   shared::app::StageSummary summary;
   const auto database = shared::db::load_database_config(context.config_file());
+  const auto posthog = shared::posthog::load_posthog_config(context.config_file());
   auto connection = shared::db::open_connection(database, "audit");
   shared::runs::RunLedger ledger(*connection, {});
   if (ledger.join(context.run_id()) != shared::runs::Membership::working) {
@@ -103,7 +149,8 @@ shared::app::StageSummary run_audit(shared::app::StageContext& context)
       if (!clinic) {
         return false;
       }
-      entries += audit_clinic(tx, repo, context.run_id(), *clinic, context.clock(), user_agent).entries_written;
+      entries += audit_clinic(tx, repo, context.run_id(), *clinic, context.clock(), user_agent, posthog.enabled())
+                     .entries_written;
       repo.finalise_session(*clinic);
       repo.record_clinic_state(context.run_id(), *clinic);
       if (clinic->failed) {
@@ -123,6 +170,13 @@ shared::app::StageSummary run_audit(shared::app::StageContext& context)
   summary.add("clinics_done", clinics_done);
   summary.add("clinics_failed", clinics_failed);
   summary.add("audit_entries", entries);
+  // Every pod sends what is queued, its own clinics' events and any a failed flush left behind; an
+  // unreachable PostHog never fails the run.
+  if (posthog.enabled()) {
+    const auto flushed = shared::posthog::flush_posthog_outbox(*connection, posthog);
+    summary.add("posthog_events_sent", flushed.sent);
+    summary.add("posthog_events_left", flushed.left);
+  }
   // The pod that finds no clinic left in a non-final state closes the run; the others leave it.
   if (const auto status = ledger.try_close(context.run_id())) {
     shared::logging::info("run.closed", {{"status", shared::runs::to_string(*status)}});

@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(no_password_cookie_token_or_key_appears_in_the_output_the_s
   const auto metrics = tests::http_get(gateway_port, "/metrics").value_or("");
   BOOST_REQUIRE(metrics.find("idexx_sync_") != std::string::npos); // the stages really pushed
 
-  std::vector<std::string> secrets{world.qstash_token, world.key_secret};
+  std::vector<std::string> secrets{world.qstash_token, world.key_secret, world.posthog_key};
   for (const auto& tenant : world.world.tenants) {
     secrets.push_back(tenant.password);
     secrets.push_back(tenant.username);

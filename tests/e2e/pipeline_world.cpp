@@ -46,9 +46,13 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   fakes::FakeQstashOptions qstash_options;
   qstash_options.token = qstash_token;
   qstash = std::make_unique<fakes::FakeQstash>(qstash_options);
+  fakes::FakePosthogOptions posthog_options;
+  posthog_options.api_key = posthog_key;
+  posthog = std::make_unique<fakes::FakePosthog>(posthog_options);
 
   write_file(directory / "database-uri", database.conninfo() + "\n");
   write_file(directory / "qstash-token", qstash_token + "\n");
+  write_file(directory / "posthog-key", posthog_key + "\n");
   write_file(directory / "keys" / "e2e-1", key_secret + "\n");
   const std::string ca = std::string(IDEXX_SYNC_TEST_CA_DIR) + "/ca.pem";
   config_file = directory / "config.json";
@@ -62,7 +66,9 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
                                 (options.extra_idexx_keys.empty() ? "" : ", " + options.extra_idexx_keys) + R"(},
   "extract": {"threads": 3},
   "qstash": {"base_url": ")" + qstash->base_url() + R"(", "token_file": ")" + (directory / "qstash-token").string() +
-                              R"(", "webhook_url": "https://dispatch.e2e.test/qstash/execute-call"}
+                              R"(", "webhook_url": "https://dispatch.e2e.test/qstash/execute-call"},
+  "posthog": {"host": ")" + posthog->base_url() + R"(", "project_api_key_file": ")" +
+                              (directory / "posthog-key").string() + R"("}
 })");
 
   auto connection = database.connect();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "tests/demo/seed_world.hpp"
+#include "tests/fakes/fake_posthog.hpp"
 #include "tests/fakes/fake_qstash.hpp"
 #include "tests/fakes/idexx_neo_simulator.hpp"
 #include "tests/support/process_runner.hpp"
@@ -25,7 +26,7 @@ struct PipelineWorldOptions
   tests::fakes::SimulatorSettings simulator;
 };
 
-// Everything an end-to-end run needs: a migrated database, the simulator and fake QStash on
+// Everything an end-to-end run needs: a migrated database, the simulator, fake QStash and PostHog on
 // loopback, a seeded product world with stored credentials, secret files and the config file the
 // binaries read, pointing at the fakes through the production keys.
 class PipelineWorld
@@ -50,11 +51,13 @@ public:
   fakes::World world;
   std::unique_ptr<fakes::IdexxNeoSimulator> simulator;
   std::unique_ptr<fakes::FakeQstash> qstash;
+  std::unique_ptr<fakes::FakePosthog> posthog;
   std::vector<demo::SeededClinic> clinics;
   std::filesystem::path directory;
   std::filesystem::path config_file;
   std::string now_iso;
   std::string qstash_token = "qstash-e2e-token-7f1c";
+  std::string posthog_key = "phc_e2e_project_key_5d2a91";
   std::string key_secret = "e2e-key-material-that-is-longer-than-32-bytes";
 };
 
