@@ -1,5 +1,6 @@
 #include "stages/schedule/schedule_stage.hpp"
 
+#include "shared/calls/case_call_facts.hpp"
 #include "shared/db/connection.hpp"
 #include "shared/idexx/idexx_parsing.hpp"
 #include "shared/logging/logger.hpp"
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <mutex>
 
 namespace schedule {
 
@@ -26,8 +28,13 @@ struct ScheduleSettings
   int retries = 3;
   std::string default_assistant_id;
   std::string default_phone_number_id;
+  int max_starts_per_minute = 10;
   shared::qstash::QstashConfig qstash;
 };
+
+// The VAPI account whose start slots a call takes. A deployment holds one VAPI private key
+// (vapi.private_key_file), so every clinic shares one account; the column leaves room for more.
+constexpr const char* k_vapi_account = "default";
 
 ScheduleSettings load_settings(const shared::config::ConfigFile& config)
 {
@@ -40,6 +47,7 @@ ScheduleSettings load_settings(const shared::config::ConfigFile& config)
                           .retries = static_cast<int>(config.integer("qstash.retries")),
                           .default_assistant_id = config.text("vapi.assistant_id"),
                           .default_phone_number_id = config.text("vapi.phone_number_id"),
+                          .max_starts_per_minute = static_cast<int>(config.integer("vapi.max_concurrent_calls")),
                           .qstash = shared::qstash::load_qstash_config(config)};
 }
 
@@ -84,23 +92,43 @@ struct ClinicTally
   std::map<std::string, std::int64_t> skip_reasons;
 };
 
+// Start hints are per process and account (call_timing.hpp); clinics are worked by several threads.
+struct SharedStartHints
+{
+  std::mutex mutex;
+  StartHints hints;
+};
+
 // Writes the outbox rows of one clinic (pending_publish, or skipped with its reason).
 void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, const shared::RunId& run,
                  const shared::ClinicId& clinic_id, const ClinicCallSettings& clinic, shared::Instant now,
                  ClinicTally& counts)
 {
   const shared::ClinicZone zone(clinic.timezone);
-  const auto region = clinic.timezone == "Europe/London" ? shared::idexx::PhoneRegion::united_kingdom
-                                                         : shared::idexx::PhoneRegion::north_america;
+  const auto region = shared::calls::phone_region_for(clinic.timezone);
+  const auto hours = parse_business_hours(clinic.business_hours);
+  if (hours.assumed) {
+    shared::logging::warn("clinic.business_hours_assumed", {{"clinic_id", clinic_id.value},
+                                                            {"assumed", "Monday-Friday 09:00-17:00"}});
+  }
   const auto assistant = clinic.assistant_id.value_or(settings.default_assistant_id);
   const auto phone_number = clinic.phone_number_id.value_or(settings.default_phone_number_id);
-  for (const auto& consultation : repo.linked_consultations(clinic_id, *clinic.session_id)) {
+  const auto consultations = repo.linked_consultations(clinic_id, *clinic.session_id);
+  std::vector<std::string> case_ids;
+  for (const auto& consultation : consultations) {
+    case_ids.push_back(consultation.case_id);
+  }
+  auto facts = shared::calls::load_case_call_facts(repo.transaction(), case_ids);
+  for (const auto& consultation : consultations) {
     if (repo.call_exists(consultation.case_id)) {
       continue; // one discharge call per case, whatever run made it
     }
+    auto& case_facts = facts.at(consultation.case_id);
+    if (!consultation.appointment_status.empty()) {
+      case_facts.appointment_status = consultation.appointment_status; // this run's calendar is newest
+    }
     CallCandidate candidate{.case_status = consultation.case_status,
-                            .appointment_status = consultation.appointment_status,
-                            .case_calls_enabled = consultation.call_enabled,
+                            .standing = shared::calls::standing_refusal(case_facts),
                             .has_notes = !consultation.notes_text.empty() || !consultation.discharge_summary_text.empty(),
                             .phone_e164 = shared::idexx::normalise_phone(consultation.owner_phone_raw, region),
                             .product_call_exists = consultation.product_call_exists,
@@ -121,7 +149,8 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
                             .delay_days = consultation.cadence_delay_days.value_or(clinic.delay_days.value_or(2)),
                             .call_time = time_of_day(consultation.cadence_call_time)
                                              .value_or(time_of_day(clinic.call_time).value_or(std::chrono::minutes{16 * 60})),
-                            .min_lead = settings.min_lead};
+                            .min_lead = settings.min_lead,
+                            .hours = hours};
     const auto plan = plan_discharge_call(candidate, policy, zone, now);
     if (!plan.due && !plan.skipped) {
       continue; // the visit is not finished yet; a later run decides
@@ -156,18 +185,41 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
 // describes it was committed (outbox). A publish that keeps failing leaves its row pending_publish
 // for the next run.
 void publish_clinic(pqxx::connection& connection, shared::qstash::QstashPublisher& publisher,
-                    const ScheduleSettings& settings, const shared::ClinicId& clinic, shared::Instant now,
-                    ClinicTally& counts)
+                    const ScheduleSettings& settings, const shared::ClinicId& clinic,
+                    const ClinicCallSettings& clinic_settings, const shared::Clock& clock,
+                    SharedStartHints& start_hints, ClinicTally& counts)
 {
+  const shared::ClinicZone zone(clinic_settings.timezone);
+  const auto hours = parse_business_hours(clinic_settings.business_hours);
   const auto pending = shared::db::with_transaction(
       connection, [&](pqxx::work& tx) { return ScheduleRepository(tx).pending_calls(clinic); });
   for (const auto& call : pending) {
-    // A due time already past (or too close) moves ahead before publishing, so the instant in
-    // scheduled_for is exactly the one QStash gets (data-model.md, lessons 6 and 7).
-    const auto due = std::max(call.scheduled_for, now + settings.min_lead);
-    if (due != call.scheduled_for) {
-      shared::db::with_transaction(connection,
-                                   [&](pqxx::work& tx) { ScheduleRepository(tx).move_due_time(call.call_id, due); });
+    // The start is taken just before publishing, so the instant in scheduled_for is exactly the one
+    // QStash gets (data-model.md, lessons 6 and 7): a due time already past (or too close) moves to
+    // the next open minute at least min_lead ahead, and a minute whose starts are all taken by any
+    // clinic of the account moves the call to the next open minute. A row that already holds a
+    // start still ahead (a crash after taking it) keeps it.
+    const auto earliest = clock.now() + settings.min_lead;
+    auto due = call.scheduled_for;
+    if (!call.holds_start || due < earliest) {
+      const std::lock_guard lock(start_hints.mutex);
+      const auto taken = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
+        ScheduleRepository repo(tx);
+        const auto minute = allocate_start(
+            hours, zone, std::max(due, earliest),
+            [&](shared::Instant at) { return repo.take_start(k_vapi_account, at, settings.max_starts_per_minute); },
+            &start_hints.hints);
+        if (minute) {
+          repo.move_due_time(call.call_id, *minute);
+        }
+        return minute;
+      });
+      if (!taken) {
+        shared::logging::warn("call.no_start_slot", {{"clinic_id", clinic.value}, {"call_id", call.call_id}});
+        ++counts.unpublished;
+        continue;
+      }
+      due = *taken;
     }
     const auto version = std::to_string(call.publish_version);
     const nlohmann::json body{{"callId", call.call_id}, {"version", call.publish_version}};
@@ -218,22 +270,25 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
     }
   }
   shared::runs::CountTotals totals;
+  SharedStartHints start_hints;
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "schedule", shared::runs::k_schedule_states, loop,
       [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
         ClinicTally clinic_counts;
         const auto now = context.clock().now();
-        shared::db::with_transaction(connection, [&](pqxx::work& tx) {
+        const auto clinic = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           ScheduleRepository repo(tx);
-          const auto clinic = repo.clinic(item.run_id, item.clinic_id);
-          if (!clinic.session_id || !clinic.call_owner) {
+          auto settings_row = repo.clinic(item.run_id, item.clinic_id);
+          if (!settings_row.session_id || !settings_row.call_owner) {
             throw shared::InvariantError("no sync session for this clinic and run: extract opens it");
           }
-          plan_clinic(repo, settings, item.run_id, item.clinic_id, clinic, now, clinic_counts);
+          plan_clinic(repo, settings, item.run_id, item.clinic_id, settings_row, now, clinic_counts);
+          return settings_row;
         });
         // One publisher per clinic: the HTTP client is used by one thread at a time.
         auto publisher = shared::qstash::make_http_qstash_publisher(settings.qstash);
-        publish_clinic(connection, *publisher, settings, item.clinic_id, now, clinic_counts);
+        publish_clinic(connection, *publisher, settings, item.clinic_id, clinic, context.clock(), start_hints,
+                       clinic_counts);
         shared::runs::ClinicCounts counts{{"calls_planned", clinic_counts.planned},
                                           {"calls_scheduled", clinic_counts.published},
                                           {"calls_skipped", clinic_counts.skipped},
