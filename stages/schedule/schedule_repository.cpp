@@ -67,10 +67,27 @@ constexpr Query k_mark_case_scheduled{"schedule.mark_case_scheduled", R"sql(
 
 constexpr Query k_pending{"schedule.select_pending_calls", R"sql(
   SELECT d.id, d.publish_version, to_char(d.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-         coalesce((d.metadata ->> 'start_slot')::timestamptz = d.scheduled_for, false)
+         coalesce((d.metadata ->> 'start_slot')::timestamptz = d.scheduled_for, false),
+         d.case_id, coalesce(d.assistant_id, ''), coalesce(d.outbound_phone_number_id, ''),
+         coalesce(d.customer_phone, ''), d.dynamic_variables::text
     FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
    WHERE c.clinic_id = $1 AND d.status = 'pending_publish' AND d.call_kind = 'discharge'
    ORDER BY d.scheduled_for, d.id)sql"};
+
+constexpr Query k_active{"schedule.select_active_calls", R"sql(
+  SELECT d.id, d.status, d.case_id, d.qstash_message_id
+    FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
+   WHERE c.clinic_id = $1 AND d.call_kind = 'discharge' AND d.vapi_call_id IS NULL
+     AND d.status IN ('pending_publish', 'queued')
+   ORDER BY d.id)sql"};
+
+constexpr Query k_mark_cancelled{"schedule.mark_cancelled", R"sql(
+  UPDATE scheduled_discharge_calls
+     SET status = 'cancelled',
+         metadata = coalesce(metadata, '{}'::jsonb) ||
+                    jsonb_build_object('cancel_reason', $2::text, 'cancelled_at', now(), 'cancelled_by', 'schedule'),
+         updated_at = now()
+   WHERE id = $1 AND status IN ('pending_publish', 'queued') AND vapi_call_id IS NULL)sql"};
 
 constexpr Query k_take_start{"schedule.take_start", R"sql(
   INSERT INTO call_start_slots AS s (account, minute, used) VALUES ($1, $2::timestamptz, 1)
@@ -172,7 +189,10 @@ std::vector<PendingCall> ScheduleRepository::pending_calls(const shared::ClinicI
   for (const auto& row : shared::db::run(m_tx, k_pending, clinic.value)) {
     out.push_back(PendingCall{.call_id = row[0].as<std::string>(), .publish_version = row[1].as<int>(),
                               .scheduled_for = shared::parse_iso8601(row[2].as<std::string>()),
-                              .holds_start = row[3].as<bool>()});
+                              .holds_start = row[3].as<bool>(), .case_id = row[4].as<std::string>(),
+                              .assistant_id = row[5].as<std::string>(), .phone_number_id = row[6].as<std::string>(),
+                              .customer_phone = row[7].as<std::string>(),
+                              .dynamic_variables_json = row[8].as<std::string>()});
   }
   return out;
 }
@@ -195,6 +215,21 @@ bool ScheduleRepository::mark_queued(const std::string& call_id, const std::stri
 bool ScheduleRepository::mark_failed(const std::string& call_id, const std::string& error)
 {
   return shared::db::run(m_tx, k_mark_failed, call_id, error).affected_rows() == 1;
+}
+
+std::vector<ActiveCall> ScheduleRepository::active_calls(const shared::ClinicId& clinic)
+{
+  std::vector<ActiveCall> out;
+  for (const auto& row : shared::db::run(m_tx, k_active, clinic.value)) {
+    out.push_back(ActiveCall{.call_id = row[0].as<std::string>(), .status = row[1].as<std::string>(),
+                             .case_id = row[2].as<std::string>(), .qstash_message_id = optional_text(row[3])});
+  }
+  return out;
+}
+
+bool ScheduleRepository::mark_cancelled(const std::string& call_id, std::string_view reason)
+{
+  return shared::db::run(m_tx, k_mark_cancelled, call_id, std::string(reason)).affected_rows() == 1;
 }
 
 } // namespace schedule

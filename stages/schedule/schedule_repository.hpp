@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace schedule {
@@ -60,6 +61,21 @@ struct PendingCall
   int publish_version = 1;
   shared::Instant scheduled_for;
   bool holds_start = false;                     // scheduled_for is a start already taken (metadata.start_slot)
+  // For the VAPI request itself (vapi destination mode).
+  std::string case_id;
+  std::string assistant_id;
+  std::string phone_number_id;
+  std::string customer_phone;
+  std::string dynamic_variables_json;
+};
+
+// One of our discharge calls that may still be stopped: pending_publish, or queued without a VAPI call.
+struct ActiveCall
+{
+  std::string call_id;
+  std::string status;
+  std::string case_id;
+  std::optional<std::string> qstash_message_id;
 };
 
 class ScheduleRepository
@@ -98,6 +114,10 @@ public:
   // pending_publish -> queued with the message id; false when someone else moved the row first.
   bool mark_queued(const std::string& call_id, const std::string& message_id);
   bool mark_failed(const std::string& call_id, const std::string& error);
+
+  std::vector<ActiveCall> active_calls(const shared::ClinicId& clinic);
+  // pending_publish or queued (no VAPI call id) -> cancelled with metadata.cancel_reason.
+  bool mark_cancelled(const std::string& call_id, std::string_view reason);
 
 private:
   pqxx::work& m_tx;

@@ -9,12 +9,12 @@
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/schedule/call_planner.hpp"
+#include "stages/schedule/call_publishing.hpp"
 #include "stages/schedule/schedule_repository.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <mutex>
 
 namespace schedule {
 
@@ -24,31 +24,20 @@ struct ScheduleSettings
 {
   bool require_notes = true;
   std::chrono::minutes min_lead{2};
-  std::string webhook_url;
-  int retries = 3;
   std::string default_assistant_id;
   std::string default_phone_number_id;
-  int max_starts_per_minute = 10;
   shared::qstash::QstashConfig qstash;
+  PublishSettings publishing;
 };
-
-// The VAPI account whose start slots a call takes. A deployment holds one VAPI private key
-// (vapi.private_key_file), so every clinic shares one account; the column leaves room for more.
-constexpr const char* k_vapi_account = "default";
 
 ScheduleSettings load_settings(const shared::config::ConfigFile& config)
 {
-  if (config.text("qstash.destination_mode") != "webhook") {
-    throw shared::ConfigError("qstash.destination_mode: only 'webhook' is implemented so far");
-  }
   return ScheduleSettings{.require_notes = config.boolean("schedule.require_notes"),
                           .min_lead = std::chrono::minutes{config.integer("schedule.min_lead_minutes")},
-                          .webhook_url = config.text("qstash.webhook_url"),
-                          .retries = static_cast<int>(config.integer("qstash.retries")),
                           .default_assistant_id = config.text("vapi.assistant_id"),
                           .default_phone_number_id = config.text("vapi.phone_number_id"),
-                          .max_starts_per_minute = static_cast<int>(config.integer("vapi.max_concurrent_calls")),
-                          .qstash = shared::qstash::load_qstash_config(config)};
+                          .qstash = shared::qstash::load_qstash_config(config),
+                          .publishing = load_publish_settings(config)};
 }
 
 // "16:00" or "16:00:00" -> minutes after midnight.
@@ -86,17 +75,7 @@ struct ClinicTally
 {
   std::int64_t planned = 0;
   std::int64_t skipped = 0;
-  std::int64_t published = 0;
-  std::int64_t unpublished = 0;
-  std::int64_t failed = 0;
   std::map<std::string, std::int64_t> skip_reasons;
-};
-
-// Start hints are per process and account (call_timing.hpp); clinics are worked by several threads.
-struct SharedStartHints
-{
-  std::mutex mutex;
-  StartHints hints;
 };
 
 // Writes the outbox rows of one clinic (pending_publish, or skipped with its reason).
@@ -181,77 +160,6 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
   }
 }
 
-// Publishes every pending call of the clinic, each in its own small transaction after the row that
-// describes it was committed (outbox). A publish that keeps failing leaves its row pending_publish
-// for the next run.
-void publish_clinic(pqxx::connection& connection, shared::qstash::QstashPublisher& publisher,
-                    const ScheduleSettings& settings, const shared::ClinicId& clinic,
-                    const ClinicCallSettings& clinic_settings, const shared::Clock& clock,
-                    SharedStartHints& start_hints, ClinicTally& counts)
-{
-  const shared::ClinicZone zone(clinic_settings.timezone);
-  const auto hours = parse_business_hours(clinic_settings.business_hours);
-  const auto pending = shared::db::with_transaction(
-      connection, [&](pqxx::work& tx) { return ScheduleRepository(tx).pending_calls(clinic); });
-  for (const auto& call : pending) {
-    // The start is taken just before publishing, so the instant in scheduled_for is exactly the one
-    // QStash gets (data-model.md, lessons 6 and 7): a due time already past (or too close) moves to
-    // the next open minute at least min_lead ahead, and a minute whose starts are all taken by any
-    // clinic of the account moves the call to the next open minute. A row that already holds a
-    // start still ahead (a crash after taking it) keeps it.
-    const auto earliest = clock.now() + settings.min_lead;
-    auto due = call.scheduled_for;
-    if (!call.holds_start || due < earliest) {
-      const std::lock_guard lock(start_hints.mutex);
-      const auto taken = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
-        ScheduleRepository repo(tx);
-        const auto minute = allocate_start(
-            hours, zone, std::max(due, earliest),
-            [&](shared::Instant at) { return repo.take_start(k_vapi_account, at, settings.max_starts_per_minute); },
-            &start_hints.hints);
-        if (minute) {
-          repo.move_due_time(call.call_id, *minute);
-        }
-        return minute;
-      });
-      if (!taken) {
-        shared::logging::warn("call.no_start_slot", {{"clinic_id", clinic.value}, {"call_id", call.call_id}});
-        ++counts.unpublished;
-        continue;
-      }
-      due = *taken;
-    }
-    const auto version = std::to_string(call.publish_version);
-    const nlohmann::json body{{"callId", call.call_id}, {"version", call.publish_version}};
-    const shared::qstash::PublishRequest request{.destination = settings.webhook_url, .body = body.dump(),
-                                                 .content_type = "application/json",
-                                                 .not_before_unix = shared::unix_seconds(due),
-                                                 .deduplication_id = "call-" + call.call_id + "-v" + version,
-                                                 .label = "call-" + call.call_id + "-v" + version,
-                                                 .retries = settings.retries, .forward_headers = {}};
-    try {
-      const auto result = publisher.publish(request);
-      shared::db::with_transaction(connection, [&](pqxx::work& tx) {
-        if (ScheduleRepository(tx).mark_queued(call.call_id, result.message_id)) {
-          ++counts.published;
-        }
-      });
-      shared::logging::info("call.published", {{"clinic_id", clinic.value}, {"call_id", call.call_id},
-                                               {"deduplicated", result.deduplicated}});
-    } catch (const shared::qstash::PublishRejected& error) {
-      shared::db::with_transaction(connection,
-                                   [&](pqxx::work& tx) { ScheduleRepository(tx).mark_failed(call.call_id, error.what()); });
-      shared::logging::warn("call.rejected", {{"clinic_id", clinic.value}, {"call_id", call.call_id}, {"error", error.what()}});
-      ++counts.failed;
-    } catch (const shared::TransientError& error) {
-      // QStash is unavailable: stop for this clinic; the rows stay pending for the next run.
-      shared::logging::warn("call.publish_deferred", {{"clinic_id", clinic.value}, {"error", error.what()}});
-      counts.unpublished += static_cast<std::int64_t>(pending.size()) - counts.published - counts.failed;
-      return;
-    }
-  }
-}
-
 } // namespace
 
 shared::app::StageSummary run_schedule(shared::app::StageContext& context)
@@ -270,11 +178,12 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
     }
   }
   shared::runs::CountTotals totals;
-  SharedStartHints start_hints;
+  StartSlots start_slots;
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "schedule", shared::runs::k_schedule_states, loop,
       [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
         ClinicTally clinic_counts;
+        PublishTally published;
         const auto now = context.clock().now();
         const auto clinic = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           ScheduleRepository repo(tx);
@@ -287,15 +196,21 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
         });
         // One publisher per clinic: the HTTP client is used by one thread at a time.
         auto publisher = shared::qstash::make_http_qstash_publisher(settings.qstash);
-        publish_clinic(connection, *publisher, settings, item.clinic_id, clinic, context.clock(), start_hints,
-                       clinic_counts);
+        cancel_ineligible_calls(connection, *publisher, item.clinic_id, published);
+        publish_pending_calls(connection, *publisher, settings.publishing, item.clinic_id, clinic, context.clock(),
+                              start_slots, published);
         shared::runs::ClinicCounts counts{{"calls_planned", clinic_counts.planned},
-                                          {"calls_scheduled", clinic_counts.published},
+                                          {"calls_scheduled", published.published},
                                           {"calls_skipped", clinic_counts.skipped},
-                                          {"calls_unpublished", clinic_counts.unpublished},
-                                          {"calls_failed", clinic_counts.failed}};
+                                          {"calls_unpublished", published.unpublished},
+                                          {"calls_failed", published.failed},
+                                          {"calls_cancelled", published.cancelled},
+                                          {"calls_cancel_deferred", published.cancel_deferred}};
         for (const auto& [reason, count] : clinic_counts.skip_reasons) {
           counts.emplace_back("calls_skipped_" + reason, count);
+        }
+        for (const auto& [reason, count] : published.cancel_reasons) {
+          counts.emplace_back("calls_cancelled_" + reason, count);
         }
         shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           queue.add_counts(tx, item, shared::runs::counts_json(counts));
