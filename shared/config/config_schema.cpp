@@ -80,7 +80,8 @@ const std::vector<KeySpec>& table()
       text("qstash.next_signing_key_file", std::nullopt, "file holding the next signing key (dispatcher)"),
       text("qstash.destination_mode", "webhook", "webhook: QStash calls our dispatcher; vapi: QStash calls VAPI", {"webhook", "vapi"}),
       text("qstash.webhook_url", std::nullopt, "public URL of idexx-sync-dispatch; also the expected JWT sub"),
-      number("qstash.retries", 3, 0, 20, "Upstash-Retries on each published call"),
+      number("qstash.retries", 3, 0, 20, "Upstash-Retries on each published call (webhook mode; vapi mode sends 0)"),
+      number("qstash.batch_size", 100, 1, 1000, "messages per POST /v2/batch (1: one publish per call)"),
       number("qstash.request_timeout_seconds", 15, 1, 300, "timeout of one QStash API request"),
 
       text("vapi.base_url", "https://api.vapi.ai", "VAPI base URL"),

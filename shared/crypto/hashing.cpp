@@ -78,10 +78,16 @@ std::string format_uuid(const UuidBytes& bytes, unsigned version)
 
 std::string sha256_hex(std::string_view data)
 {
+  const auto digest = sha256(data);
+  return to_hex(reinterpret_cast<const std::uint8_t*>(digest.data()), digest.size());
+}
+
+std::string sha256(std::string_view data)
+{
   const auto hash = Botan::HashFunction::create_or_throw("SHA-256");
   hash->update(as_uint8(data), data.size());
   const auto digest = hash->final();
-  return to_hex(digest.data(), digest.size());
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view message)

@@ -7,6 +7,8 @@ namespace shared::crypto {
 
 // SHA-256 of `data` as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view data);
+// SHA-256 of `data`: 32 raw bytes.
+std::string sha256(std::string_view data);
 
 // HMAC-SHA256 of `message` under `key` (the key's bytes as they are): 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view message);

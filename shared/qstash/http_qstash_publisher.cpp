@@ -45,25 +45,47 @@ public:
     http_request.method = "POST";
     // The destination is appended as-is: a URI class would re-encode it or collapse `//`.
     http_request.url = m_config.base_url + "/v2/publish/" + request.destination;
-    http_request.headers = {{"Authorization", "Bearer " + m_config.token.reveal()},
-                            {"Content-Type", request.content_type},
-                            {"Upstash-Not-Before", std::to_string(request.not_before_unix)},
-                            {"Upstash-Deduplication-Id", request.deduplication_id},
-                            {"Upstash-Retries", std::to_string(request.retries)}};
-    if (!request.label.empty()) {
-      http_request.headers.emplace_back("Upstash-Label", request.label);
-    }
-    for (const auto& [name, value] : request.forward_headers) {
-      http_request.headers.emplace_back("Upstash-Forward-" + name, value);
+    http_request.headers = {{"Authorization", "Bearer " + m_config.token.reveal()}};
+    for (auto& header : message_headers(request)) {
+      http_request.headers.push_back(std::move(header));
     }
     http_request.body = request.body;
     const auto response = send_with_retries(http_request);
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
-    if (!parsed.is_object() || !parsed.contains("messageId") || !parsed["messageId"].is_string()) {
+    const auto result = publish_result(parsed, response.status == 202);
+    if (!result) {
       throw TransientError("QStash answered " + std::to_string(response.status) + " without a messageId");
     }
-    return PublishResult{.message_id = parsed["messageId"].get<std::string>(),
-                         .deduplicated = response.status == 202 || parsed.value("deduplicated", false)};
+    return *result;
+  }
+
+  std::vector<std::optional<PublishResult>> publish_batch(const std::vector<PublishRequest>& requests) override
+  {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& request : requests) {
+      nlohmann::json headers = nlohmann::json::object();
+      for (const auto& [name, value] : message_headers(request)) {
+        headers[name] = value;
+      }
+      items.push_back({{"destination", request.destination}, {"headers", headers}, {"body", request.body}});
+    }
+    http::HttpRequest http_request;
+    http_request.method = "POST";
+    http_request.url = m_config.base_url + "/v2/batch";
+    http_request.headers = {{"Authorization", "Bearer " + m_config.token.reveal()},
+                            {"Content-Type", "application/json"}};
+    http_request.body = items.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto response = send_with_retries(http_request);
+    const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+    if (!parsed.is_array() || parsed.size() != requests.size()) {
+      throw TransientError("QStash answered the batch with " + std::to_string(response.status) +
+                           " and no array of the batch's size");
+    }
+    std::vector<std::optional<PublishResult>> out;
+    for (const auto& item : parsed) {
+      out.push_back(publish_result(item, false));
+    }
+    return out;
   }
 
   bool cancel(const std::string& message_id) override
@@ -115,6 +137,36 @@ private:
       logging::warn("qstash.retry", {{"attempt", attempt}, {"reason", failure}, {"delay_ms", delay.count()}});
       std::this_thread::sleep_for(delay);
     }
+  }
+
+  // The publish headers of one message, as a single publish sends them and a batch item carries them.
+  static http::Headers message_headers(const PublishRequest& request)
+  {
+    http::Headers headers{{"Content-Type", request.content_type},
+                          {"Upstash-Not-Before", std::to_string(request.not_before_unix)},
+                          {"Upstash-Deduplication-Id", request.deduplication_id},
+                          {"Upstash-Retries", std::to_string(request.retries)}};
+    if (!request.label.empty()) {
+      headers.emplace_back("Upstash-Label", request.label);
+    }
+    if (!request.redact_fields.empty()) {
+      headers.emplace_back("Upstash-Redact-Fields", request.redact_fields);
+    }
+    for (const auto& [name, value] : request.forward_headers) {
+      headers.emplace_back("Upstash-Forward-" + name, value);
+    }
+    return headers;
+  }
+
+  static std::optional<PublishResult> publish_result(const nlohmann::json& parsed, bool status_says_duplicate)
+  {
+    if (!parsed.is_object() || !parsed.contains("messageId") || !parsed["messageId"].is_string()) {
+      return std::nullopt;
+    }
+    const auto deduplicated = parsed.contains("deduplicated") && parsed["deduplicated"].is_boolean() &&
+                              parsed["deduplicated"].get<bool>();
+    return PublishResult{.message_id = parsed["messageId"].get<std::string>(),
+                         .deduplicated = status_says_duplicate || deduplicated};
   }
 
   static std::string error_text(const std::string& body)

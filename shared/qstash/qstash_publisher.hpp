@@ -3,6 +3,7 @@
 #include "shared/core/errors.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@ struct PublishRequest
   std::string label;             // the same, for recovery through the logs
   int retries = 3;               // Upstash-Retries
   std::vector<std::pair<std::string, std::string>> forward_headers; // sent as Upstash-Forward-<Name>
+  std::string redact_fields;     // Upstash-Redact-Fields, e.g. "body, headers"; empty = none
 };
 
 struct PublishResult
@@ -51,6 +53,11 @@ class QstashPublisher
 public:
   virtual ~QstashPublisher() = default;
   virtual PublishResult publish(const PublishRequest& request) = 0;
+  // Publishes many messages in one POST /v2/batch (external-services.md 1.4). One entry per
+  // request, in order: the result, or std::nullopt when QStash answered that item without a
+  // messageId (the caller publishes that one alone to learn why). Throws as publish() does for the
+  // request as a whole; every item carries its deduplication id, so the whole batch may be re-sent.
+  virtual std::vector<std::optional<PublishResult>> publish_batch(const std::vector<PublishRequest>& requests) = 0;
   // Cancels a pending message. True when it was cancelled (200/202), false when QStash no longer has
   // it (404: delivered, cancelled or unknown).
   virtual bool cancel(const std::string& message_id) = 0;

@@ -13,7 +13,7 @@ constexpr Query k_clinic{"schedule.select_clinic", R"sql(
          nullif(c.outbound_assistant_id, ''), nullif(c.outbound_phone_number_id, ''),
          coalesce(a.is_enabled, false) AND coalesce(a.auto_call_enabled, false),
          a.call_delay_days, a.preferred_call_time::text, s.id, s.user_id,
-         coalesce(u.test_mode_enabled, false), nullif(u.test_contact_phone, '')
+         coalesce(u.test_mode_enabled, false), nullif(u.test_contact_phone, ''), c.business_hours::text
     FROM clinics c
     LEFT JOIN auto_scheduling_config a ON a.clinic_id = c.id
     LEFT JOIN idexx_sync_sessions s ON s.clinic_id = c.id AND s.run_id = $1
@@ -22,7 +22,7 @@ constexpr Query k_clinic{"schedule.select_clinic", R"sql(
 
 constexpr Query k_linked{"schedule.select_linked_consultations", R"sql(
   SELECT s.neo_consultation_id, coalesce(s.neo_appointment_id, ''), c.id, c.status::text, coalesce(c.type::text, 'checkup'),
-         coalesce(c.call_enabled, true), c.call_delay_days,
+         c.call_delay_days,
          coalesce(c.metadata #>> '{pimsConsultation,notesText}', ''),
          coalesce(c.metadata #>> '{pimsConsultation,dischargeSummaryText}', ''),
          coalesce(c.metadata #>> '{pimsAppointment,date}', ''),
@@ -66,13 +66,39 @@ constexpr Query k_mark_case_scheduled{"schedule.mark_case_scheduled", R"sql(
    WHERE id = $1)sql"};
 
 constexpr Query k_pending{"schedule.select_pending_calls", R"sql(
-  SELECT d.id, d.publish_version, to_char(d.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+  SELECT d.id, d.publish_version, to_char(d.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         coalesce((d.metadata ->> 'start_slot')::timestamptz = d.scheduled_for, false),
+         d.case_id, coalesce(d.assistant_id, ''), coalesce(d.outbound_phone_number_id, ''),
+         coalesce(d.customer_phone, ''), d.dynamic_variables::text
     FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
    WHERE c.clinic_id = $1 AND d.status = 'pending_publish' AND d.call_kind = 'discharge'
    ORDER BY d.scheduled_for, d.id)sql"};
 
+constexpr Query k_active{"schedule.select_active_calls", R"sql(
+  SELECT d.id, d.status, d.case_id, d.qstash_message_id
+    FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id
+   WHERE c.clinic_id = $1 AND d.call_kind = 'discharge' AND d.vapi_call_id IS NULL
+     AND d.status IN ('pending_publish', 'queued')
+   ORDER BY d.id)sql"};
+
+constexpr Query k_mark_cancelled{"schedule.mark_cancelled", R"sql(
+  UPDATE scheduled_discharge_calls
+     SET status = 'cancelled',
+         metadata = coalesce(metadata, '{}'::jsonb) ||
+                    jsonb_build_object('cancel_reason', $2::text, 'cancelled_at', now(), 'cancelled_by', 'schedule'),
+         updated_at = now()
+   WHERE id = $1 AND status IN ('pending_publish', 'queued') AND vapi_call_id IS NULL)sql"};
+
+constexpr Query k_take_start{"schedule.take_start", R"sql(
+  INSERT INTO call_start_slots AS s (account, minute, used) VALUES ($1, $2::timestamptz, 1)
+  ON CONFLICT (account, minute) DO UPDATE SET used = s.used + 1 WHERE s.used < $3
+  RETURNING used)sql"};
+
 constexpr Query k_move_due{"schedule.move_due_time", R"sql(
-  UPDATE scheduled_discharge_calls SET scheduled_for = $2::timestamptz, updated_at = now()
+  UPDATE scheduled_discharge_calls
+     SET scheduled_for = $2::timestamptz,
+         metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('start_slot', $2::text),
+         updated_at = now()
    WHERE id = $1 AND status = 'pending_publish')sql"};
 
 constexpr Query k_mark_queued{"schedule.mark_queued", R"sql(
@@ -113,7 +139,8 @@ ClinicCallSettings ScheduleRepository::clinic(const shared::RunId& run, const sh
                             .phone_number_id = optional_text(row[4]), .auto_calls = row[5].as<bool>(),
                             .delay_days = optional_int(row[6]), .call_time = optional_text(row[7]),
                             .session_id = optional_text(row[8]), .call_owner = optional_text(row[9]),
-                            .test_mode = row[10].as<bool>(), .test_phone = optional_text(row[11])};
+                            .test_mode = row[10].as<bool>(), .test_phone = optional_text(row[11]),
+                            .business_hours = optional_text(row[12])};
 }
 
 std::vector<LinkedConsultation> ScheduleRepository::linked_consultations(const shared::ClinicId& clinic,
@@ -124,14 +151,14 @@ std::vector<LinkedConsultation> ScheduleRepository::linked_consultations(const s
     out.push_back(LinkedConsultation{
         .consultation_id = row[0].as<std::string>(), .appointment_id = row[1].as<std::string>(),
         .case_id = row[2].as<std::string>(), .case_status = row[3].as<std::string>(),
-        .case_type = row[4].as<std::string>(), .call_enabled = row[5].as<bool>(),
-        .case_delay_days = optional_int(row[6]), .notes_text = row[7].as<std::string>(),
-        .discharge_summary_text = row[8].as<std::string>(), .visit_date = row[9].as<std::string>(),
-        .visit_start = row[10].as<std::string>(), .appointment_status = row[11].as<std::string>(),
-        .pet_name = row[12].as<std::string>(), .pet_species = row[13].as<std::string>(),
-        .owner_name = row[14].as<std::string>(), .owner_phone_raw = row[15].as<std::string>(),
-        .product_call_exists = row[16].as<bool>(), .cadence_blocks = row[17].as<bool>(),
-        .cadence_delay_days = optional_int(row[18]), .cadence_call_time = optional_text(row[19])});
+        .case_type = row[4].as<std::string>(), .case_delay_days = optional_int(row[5]),
+        .notes_text = row[6].as<std::string>(), .discharge_summary_text = row[7].as<std::string>(),
+        .visit_date = row[8].as<std::string>(), .visit_start = row[9].as<std::string>(),
+        .appointment_status = row[10].as<std::string>(), .pet_name = row[11].as<std::string>(),
+        .pet_species = row[12].as<std::string>(), .owner_name = row[13].as<std::string>(),
+        .owner_phone_raw = row[14].as<std::string>(), .product_call_exists = row[15].as<bool>(),
+        .cadence_blocks = row[16].as<bool>(), .cadence_delay_days = optional_int(row[17]),
+        .cadence_call_time = optional_text(row[18])});
   }
   return out;
 }
@@ -161,9 +188,18 @@ std::vector<PendingCall> ScheduleRepository::pending_calls(const shared::ClinicI
   std::vector<PendingCall> out;
   for (const auto& row : shared::db::run(m_tx, k_pending, clinic.value)) {
     out.push_back(PendingCall{.call_id = row[0].as<std::string>(), .publish_version = row[1].as<int>(),
-                              .scheduled_for = shared::parse_iso8601(row[2].as<std::string>())});
+                              .scheduled_for = shared::parse_iso8601(row[2].as<std::string>()),
+                              .holds_start = row[3].as<bool>(), .case_id = row[4].as<std::string>(),
+                              .assistant_id = row[5].as<std::string>(), .phone_number_id = row[6].as<std::string>(),
+                              .customer_phone = row[7].as<std::string>(),
+                              .dynamic_variables_json = row[8].as<std::string>()});
   }
   return out;
+}
+
+bool ScheduleRepository::take_start(const std::string& account, shared::Instant minute, int max)
+{
+  return !shared::db::run(m_tx, k_take_start, account, shared::format_iso8601(minute), max).empty();
 }
 
 void ScheduleRepository::move_due_time(const std::string& call_id, shared::Instant due)
@@ -179,6 +215,21 @@ bool ScheduleRepository::mark_queued(const std::string& call_id, const std::stri
 bool ScheduleRepository::mark_failed(const std::string& call_id, const std::string& error)
 {
   return shared::db::run(m_tx, k_mark_failed, call_id, error).affected_rows() == 1;
+}
+
+std::vector<ActiveCall> ScheduleRepository::active_calls(const shared::ClinicId& clinic)
+{
+  std::vector<ActiveCall> out;
+  for (const auto& row : shared::db::run(m_tx, k_active, clinic.value)) {
+    out.push_back(ActiveCall{.call_id = row[0].as<std::string>(), .status = row[1].as<std::string>(),
+                             .case_id = row[2].as<std::string>(), .qstash_message_id = optional_text(row[3])});
+  }
+  return out;
+}
+
+bool ScheduleRepository::mark_cancelled(const std::string& call_id, std::string_view reason)
+{
+  return shared::db::run(m_tx, k_mark_cancelled, call_id, std::string(reason)).affected_rows() == 1;
 }
 
 } // namespace schedule

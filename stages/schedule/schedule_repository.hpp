@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace schedule {
@@ -26,6 +27,7 @@ struct ClinicCallSettings
   std::optional<std::string> call_owner;        // its user_id: the credential owner owns the calls
   bool test_mode = false;                       // the owner's users.test_mode_enabled
   std::optional<std::string> test_phone;        // users.test_contact_phone
+  std::optional<std::string> business_hours;    // clinics.business_hours JSON, NULL = unknown
 };
 
 // A consultation linked in this run, with what the planner and the call script need.
@@ -36,7 +38,6 @@ struct LinkedConsultation
   std::string case_id;
   std::string case_status;
   std::string case_type;
-  bool call_enabled = true;
   std::optional<int> case_delay_days;
   std::string notes_text;
   std::string discharge_summary_text;
@@ -59,12 +60,29 @@ struct PendingCall
   std::string call_id;
   int publish_version = 1;
   shared::Instant scheduled_for;
+  bool holds_start = false;                     // scheduled_for is a start already taken (metadata.start_slot)
+  // For the VAPI request itself (vapi destination mode).
+  std::string case_id;
+  std::string assistant_id;
+  std::string phone_number_id;
+  std::string customer_phone;
+  std::string dynamic_variables_json;
+};
+
+// One of our discharge calls that may still be stopped: pending_publish, or queued without a VAPI call.
+struct ActiveCall
+{
+  std::string call_id;
+  std::string status;
+  std::string case_id;
+  std::optional<std::string> qstash_message_id;
 };
 
 class ScheduleRepository
 {
 public:
   explicit ScheduleRepository(pqxx::work& tx) : m_tx(tx) {}
+  [[nodiscard]] pqxx::work& transaction() { return m_tx; }
 
   ClinicCallSettings clinic(const shared::RunId& run, const shared::ClinicId& clinic);
   std::vector<LinkedConsultation> linked_consultations(const shared::ClinicId& clinic, const std::string& session_id);
@@ -88,10 +106,18 @@ public:
   bool insert_call(const NewCall& call);
 
   std::vector<PendingCall> pending_calls(const shared::ClinicId& clinic);
+  // Takes one of `max` starts of `minute` (UTC, whole minute) for the VAPI account, atomically
+  // across pods: false when the minute is full.
+  bool take_start(const std::string& account, shared::Instant minute, int max);
+  // Sets the due time to a start just taken and records it as metadata.start_slot.
   void move_due_time(const std::string& call_id, shared::Instant due);
   // pending_publish -> queued with the message id; false when someone else moved the row first.
   bool mark_queued(const std::string& call_id, const std::string& message_id);
   bool mark_failed(const std::string& call_id, const std::string& error);
+
+  std::vector<ActiveCall> active_calls(const shared::ClinicId& clinic);
+  // pending_publish or queued (no VAPI call id) -> cancelled with metadata.cancel_reason.
+  bool mark_cancelled(const std::string& call_id, std::string_view reason);
 
 private:
   pqxx::work& m_tx;

@@ -1,5 +1,6 @@
 #include "stages/schedule/schedule_stage.hpp"
 
+#include "shared/calls/case_call_facts.hpp"
 #include "shared/db/connection.hpp"
 #include "shared/idexx/idexx_parsing.hpp"
 #include "shared/logging/logger.hpp"
@@ -8,6 +9,7 @@
 #include "shared/runs/clinic_loop.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "stages/schedule/call_planner.hpp"
+#include "stages/schedule/call_publishing.hpp"
 #include "stages/schedule/schedule_repository.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,25 +24,20 @@ struct ScheduleSettings
 {
   bool require_notes = true;
   std::chrono::minutes min_lead{2};
-  std::string webhook_url;
-  int retries = 3;
   std::string default_assistant_id;
   std::string default_phone_number_id;
   shared::qstash::QstashConfig qstash;
+  PublishSettings publishing;
 };
 
 ScheduleSettings load_settings(const shared::config::ConfigFile& config)
 {
-  if (config.text("qstash.destination_mode") != "webhook") {
-    throw shared::ConfigError("qstash.destination_mode: only 'webhook' is implemented so far");
-  }
   return ScheduleSettings{.require_notes = config.boolean("schedule.require_notes"),
                           .min_lead = std::chrono::minutes{config.integer("schedule.min_lead_minutes")},
-                          .webhook_url = config.text("qstash.webhook_url"),
-                          .retries = static_cast<int>(config.integer("qstash.retries")),
                           .default_assistant_id = config.text("vapi.assistant_id"),
                           .default_phone_number_id = config.text("vapi.phone_number_id"),
-                          .qstash = shared::qstash::load_qstash_config(config)};
+                          .qstash = shared::qstash::load_qstash_config(config),
+                          .publishing = load_publish_settings(config)};
 }
 
 // "16:00" or "16:00:00" -> minutes after midnight.
@@ -78,9 +75,6 @@ struct ClinicTally
 {
   std::int64_t planned = 0;
   std::int64_t skipped = 0;
-  std::int64_t published = 0;
-  std::int64_t unpublished = 0;
-  std::int64_t failed = 0;
   std::map<std::string, std::int64_t> skip_reasons;
 };
 
@@ -90,17 +84,30 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
                  ClinicTally& counts)
 {
   const shared::ClinicZone zone(clinic.timezone);
-  const auto region = clinic.timezone == "Europe/London" ? shared::idexx::PhoneRegion::united_kingdom
-                                                         : shared::idexx::PhoneRegion::north_america;
+  const auto region = shared::calls::phone_region_for(clinic.timezone);
+  const auto hours = parse_business_hours(clinic.business_hours);
+  if (hours.assumed) {
+    shared::logging::warn("clinic.business_hours_assumed", {{"clinic_id", clinic_id.value},
+                                                            {"assumed", "Monday-Friday 09:00-17:00"}});
+  }
   const auto assistant = clinic.assistant_id.value_or(settings.default_assistant_id);
   const auto phone_number = clinic.phone_number_id.value_or(settings.default_phone_number_id);
-  for (const auto& consultation : repo.linked_consultations(clinic_id, *clinic.session_id)) {
+  const auto consultations = repo.linked_consultations(clinic_id, *clinic.session_id);
+  std::vector<std::string> case_ids;
+  for (const auto& consultation : consultations) {
+    case_ids.push_back(consultation.case_id);
+  }
+  auto facts = shared::calls::load_case_call_facts(repo.transaction(), case_ids);
+  for (const auto& consultation : consultations) {
     if (repo.call_exists(consultation.case_id)) {
       continue; // one discharge call per case, whatever run made it
     }
+    auto& case_facts = facts.at(consultation.case_id);
+    if (!consultation.appointment_status.empty()) {
+      case_facts.appointment_status = consultation.appointment_status; // this run's calendar is newest
+    }
     CallCandidate candidate{.case_status = consultation.case_status,
-                            .appointment_status = consultation.appointment_status,
-                            .case_calls_enabled = consultation.call_enabled,
+                            .standing = shared::calls::standing_refusal(case_facts),
                             .has_notes = !consultation.notes_text.empty() || !consultation.discharge_summary_text.empty(),
                             .phone_e164 = shared::idexx::normalise_phone(consultation.owner_phone_raw, region),
                             .product_call_exists = consultation.product_call_exists,
@@ -121,7 +128,8 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
                             .delay_days = consultation.cadence_delay_days.value_or(clinic.delay_days.value_or(2)),
                             .call_time = time_of_day(consultation.cadence_call_time)
                                              .value_or(time_of_day(clinic.call_time).value_or(std::chrono::minutes{16 * 60})),
-                            .min_lead = settings.min_lead};
+                            .min_lead = settings.min_lead,
+                            .hours = hours};
     const auto plan = plan_discharge_call(candidate, policy, zone, now);
     if (!plan.due && !plan.skipped) {
       continue; // the visit is not finished yet; a later run decides
@@ -152,54 +160,6 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
   }
 }
 
-// Publishes every pending call of the clinic, each in its own small transaction after the row that
-// describes it was committed (outbox). A publish that keeps failing leaves its row pending_publish
-// for the next run.
-void publish_clinic(pqxx::connection& connection, shared::qstash::QstashPublisher& publisher,
-                    const ScheduleSettings& settings, const shared::ClinicId& clinic, shared::Instant now,
-                    ClinicTally& counts)
-{
-  const auto pending = shared::db::with_transaction(
-      connection, [&](pqxx::work& tx) { return ScheduleRepository(tx).pending_calls(clinic); });
-  for (const auto& call : pending) {
-    // A due time already past (or too close) moves ahead before publishing, so the instant in
-    // scheduled_for is exactly the one QStash gets (data-model.md, lessons 6 and 7).
-    const auto due = std::max(call.scheduled_for, now + settings.min_lead);
-    if (due != call.scheduled_for) {
-      shared::db::with_transaction(connection,
-                                   [&](pqxx::work& tx) { ScheduleRepository(tx).move_due_time(call.call_id, due); });
-    }
-    const auto version = std::to_string(call.publish_version);
-    const nlohmann::json body{{"callId", call.call_id}, {"version", call.publish_version}};
-    const shared::qstash::PublishRequest request{.destination = settings.webhook_url, .body = body.dump(),
-                                                 .content_type = "application/json",
-                                                 .not_before_unix = shared::unix_seconds(due),
-                                                 .deduplication_id = "call-" + call.call_id + "-v" + version,
-                                                 .label = "call-" + call.call_id + "-v" + version,
-                                                 .retries = settings.retries, .forward_headers = {}};
-    try {
-      const auto result = publisher.publish(request);
-      shared::db::with_transaction(connection, [&](pqxx::work& tx) {
-        if (ScheduleRepository(tx).mark_queued(call.call_id, result.message_id)) {
-          ++counts.published;
-        }
-      });
-      shared::logging::info("call.published", {{"clinic_id", clinic.value}, {"call_id", call.call_id},
-                                               {"deduplicated", result.deduplicated}});
-    } catch (const shared::qstash::PublishRejected& error) {
-      shared::db::with_transaction(connection,
-                                   [&](pqxx::work& tx) { ScheduleRepository(tx).mark_failed(call.call_id, error.what()); });
-      shared::logging::warn("call.rejected", {{"clinic_id", clinic.value}, {"call_id", call.call_id}, {"error", error.what()}});
-      ++counts.failed;
-    } catch (const shared::TransientError& error) {
-      // QStash is unavailable: stop for this clinic; the rows stay pending for the next run.
-      shared::logging::warn("call.publish_deferred", {{"clinic_id", clinic.value}, {"error", error.what()}});
-      counts.unpublished += static_cast<std::int64_t>(pending.size()) - counts.published - counts.failed;
-      return;
-    }
-  }
-}
-
 } // namespace
 
 shared::app::StageSummary run_schedule(shared::app::StageContext& context)
@@ -218,29 +178,39 @@ shared::app::StageSummary run_schedule(shared::app::StageContext& context)
     }
   }
   shared::runs::CountTotals totals;
+  StartSlots start_slots;
   const auto result = shared::runs::run_clinic_loop(
       database, context.run_id(), context.worker_id(), "schedule", shared::runs::k_schedule_states, loop,
       [&](pqxx::connection& connection, shared::runs::WorkQueue& queue, const shared::runs::WorkItem& item) {
         ClinicTally clinic_counts;
+        PublishTally published;
         const auto now = context.clock().now();
-        shared::db::with_transaction(connection, [&](pqxx::work& tx) {
+        const auto clinic = shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           ScheduleRepository repo(tx);
-          const auto clinic = repo.clinic(item.run_id, item.clinic_id);
-          if (!clinic.session_id || !clinic.call_owner) {
+          auto settings_row = repo.clinic(item.run_id, item.clinic_id);
+          if (!settings_row.session_id || !settings_row.call_owner) {
             throw shared::InvariantError("no sync session for this clinic and run: extract opens it");
           }
-          plan_clinic(repo, settings, item.run_id, item.clinic_id, clinic, now, clinic_counts);
+          plan_clinic(repo, settings, item.run_id, item.clinic_id, settings_row, now, clinic_counts);
+          return settings_row;
         });
         // One publisher per clinic: the HTTP client is used by one thread at a time.
         auto publisher = shared::qstash::make_http_qstash_publisher(settings.qstash);
-        publish_clinic(connection, *publisher, settings, item.clinic_id, now, clinic_counts);
+        cancel_ineligible_calls(connection, *publisher, item.clinic_id, published);
+        publish_pending_calls(connection, *publisher, settings.publishing, item.clinic_id, clinic, context.clock(),
+                              start_slots, published);
         shared::runs::ClinicCounts counts{{"calls_planned", clinic_counts.planned},
-                                          {"calls_scheduled", clinic_counts.published},
+                                          {"calls_scheduled", published.published},
                                           {"calls_skipped", clinic_counts.skipped},
-                                          {"calls_unpublished", clinic_counts.unpublished},
-                                          {"calls_failed", clinic_counts.failed}};
+                                          {"calls_unpublished", published.unpublished},
+                                          {"calls_failed", published.failed},
+                                          {"calls_cancelled", published.cancelled},
+                                          {"calls_cancel_deferred", published.cancel_deferred}};
         for (const auto& [reason, count] : clinic_counts.skip_reasons) {
           counts.emplace_back("calls_skipped_" + reason, count);
+        }
+        for (const auto& [reason, count] : published.cancel_reasons) {
+          counts.emplace_back("calls_cancelled_" + reason, count);
         }
         shared::db::with_transaction(connection, [&](pqxx::work& tx) {
           queue.add_counts(tx, item, shared::runs::counts_json(counts));

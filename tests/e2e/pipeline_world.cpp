@@ -7,7 +7,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "shared/http/http_client.hpp"
+
+#include <Poco/Net/ServerSocket.h>
+
 #include <algorithm>
+#include <thread>
 #include <fstream>
 #include <unistd.h>
 
@@ -19,6 +24,13 @@ void write_file(const std::filesystem::path& path, const std::string& content)
 {
   std::ofstream(path) << content;
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// A port nobody listens on right now (the dispatcher binds it a moment later).
+std::uint16_t free_loopback_port()
+{
+  const Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
 }
 
 } // namespace
@@ -45,6 +57,25 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   simulator = std::make_unique<fakes::IdexxNeoSimulator>(world, options.simulator);
   fakes::FakeQstashOptions qstash_options;
   qstash_options.token = qstash_token;
+  std::string chain_keys;
+  std::string webhook_url = "https://dispatch.e2e.test/qstash/execute-call";
+  if (options.call_chain) {
+    qstash_options.current_signing_key = signing_key;
+    qstash_options.next_signing_key = next_signing_key;
+    // Calls shorter than a minute: ten starts a minute then never exceed VAPI's ten slots.
+    vapi = std::make_unique<fakes::FakeVapi>(fakes::FakeVapiOptions{
+        .private_key = vapi_key, .concurrency = 10, .mode = fakes::VapiConcurrencyMode::reject,
+        .call_duration = std::chrono::seconds{45}, .assistant_ids = {}, .phone_number_ids = {}, .seed = seed,
+        .server = {}});
+    dispatch_port = free_loopback_port();
+    webhook_url = "http://127.0.0.1:" + std::to_string(dispatch_port) + "/qstash/execute-call";
+    write_file(directory / "signing-current", signing_key + "\n");
+    write_file(directory / "signing-next", next_signing_key + "\n");
+    write_file(directory / "vapi-key", vapi_key + "\n");
+    chain_keys = R"(,
+  "vapi": {"base_url": ")" + vapi->base_url() + R"(", "private_key_file": ")" + (directory / "vapi-key").string() + R"("},
+  "dispatch": {"listen_address": "127.0.0.1", "port": )" + std::to_string(dispatch_port) + R"(, "threads": 4})";
+  }
   qstash = std::make_unique<fakes::FakeQstash>(qstash_options);
   fakes::FakePosthogOptions posthog_options;
   posthog_options.api_key = posthog_key;
@@ -61,12 +92,20 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   "tls": {"ca_file": ")" + ca + R"("},
   "credential_keys": {"directory": ")" + (directory / "keys").string() + R"(", "current_key_id": "e2e-1", "pbkdf2_iterations": 1000},
   "logging": {"level": "debug"},
-  "run": {"heartbeat_seconds": 2, "lease_seconds": 30, "max_wait_seconds": 30, "poll_interval_ms": 50},
+  "run": {"heartbeat_seconds": 1, "lease_seconds": )" + std::to_string(options.lease_seconds) +
+                                R"(, "max_wait_seconds": 30, "poll_interval_ms": 50},
   "idexx": {"retry_base_delay_ms": 10, "retry_max_delay_ms": 50)" +
                                 (options.extra_idexx_keys.empty() ? "" : ", " + options.extra_idexx_keys) + R"(},
   "extract": {"threads": 3},
   "qstash": {"base_url": ")" + qstash->base_url() + R"(", "token_file": ")" + (directory / "qstash-token").string() +
-                              R"(", "webhook_url": "https://dispatch.e2e.test/qstash/execute-call"},
+                              R"(", "webhook_url": ")" + webhook_url + R"(", "batch_size": )" +
+                              std::to_string(options.qstash_batch_size) +
+                              (options.call_chain ? R"(, "current_signing_key_file": ")" +
+                                                        (directory / "signing-current").string() +
+                                                        R"(", "next_signing_key_file": ")" +
+                                                        (directory / "signing-next").string() + R"(")"
+                                                  : std::string()) +
+                              R"(})" + chain_keys + R"(,
   "posthog": {"host": ")" + posthog->base_url() + R"(", "project_api_key_file": ")" +
                               (directory / "posthog-key").string() + R"("}
 })");
@@ -92,8 +131,38 @@ PipelineWorld::PipelineWorld(std::uint64_t seed, int clinic_count, int appointme
   });
 }
 
+void PipelineWorld::start_dispatcher()
+{
+  dispatcher = std::make_unique<BackgroundProcess>(binary_path("idexx-sync-dispatch"),
+                                                   std::vector<std::string>{"--config", config_file.string()},
+                                                   (directory / "dispatch.log").string());
+  shared::http::HttpClient client{shared::http::HttpClientConfig{}};
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    BOOST_REQUIRE_MESSAGE(dispatcher->running(), "idexx-sync-dispatch exited:\n" << dispatcher_log());
+    try {
+      const auto response = client.send(shared::http::HttpRequest{
+          .method = "GET", .url = "http://127.0.0.1:" + std::to_string(dispatch_port) + "/healthz", .headers = {},
+          .body = {}, .timeout = std::chrono::milliseconds{500}});
+      if (response.status == 200) {
+        return;
+      }
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  BOOST_FAIL("idexx-sync-dispatch did not answer /healthz:\n" << dispatcher_log());
+}
+
+std::string PipelineWorld::dispatcher_log() const
+{
+  std::ifstream in(directory / "dispatch.log");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 PipelineWorld::~PipelineWorld()
 {
+  dispatcher.reset(); // SIGTERM before the directory with its config goes
   std::error_code ignored;
   std::filesystem::remove_all(directory, ignored);
 }

@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace tests::fakes {
 
@@ -217,6 +218,8 @@ struct FakeQstash::State
   std::uint64_t jwt_counter = 0;
   int fail_count = 0;
   int fail_status = 500;
+  std::chrono::milliseconds publish_answer_delay{0};
+  std::size_t deliver_twice = 0;
   RateLimitStyle fail_style = RateLimitStyle::daily;
   std::size_t published = 0;
   std::size_t deduplicated = 0;
@@ -556,10 +559,17 @@ struct FakeQstash::State
         return error_response(401, "unauthorized: invalid or missing token");
       }
     }
-    if (is_publish && path == "/v2/batch")
-      return publish_batch(request);
-    if (is_publish)
-      return publish_single(request, path);
+    if (is_publish) {
+      auto answer = path == "/v2/batch" ? publish_batch(request) : publish_single(request, path);
+      std::chrono::milliseconds delay{0};
+      {
+        const std::lock_guard lock(mutex);
+        delay = publish_answer_delay;
+      }
+      // Stored, not yet answered: a publisher killed now has published without knowing it.
+      std::this_thread::sleep_for(delay);
+      return answer;
+    }
     if (is_bulk)
       return json_response(200, json{{"cancelled", 0}});
     if (path.rfind(k_messages_prefix, 0) == 0 && path.size() > k_messages_prefix.size())
@@ -642,6 +652,18 @@ void FakeQstash::advance(std::chrono::seconds by)
 {
   const std::lock_guard lock(m_state->mutex);
   m_state->fake_clock.advance(by);
+}
+
+void FakeQstash::delay_publish_answers(std::chrono::milliseconds delay)
+{
+  const std::lock_guard lock(m_state->mutex);
+  m_state->publish_answer_delay = delay;
+}
+
+void FakeQstash::deliver_twice_next(std::size_t count)
+{
+  const std::lock_guard lock(m_state->mutex);
+  m_state->deliver_twice = count;
 }
 
 void FakeQstash::fail_next(int count, int status, RateLimitStyle style)
@@ -775,6 +797,24 @@ std::size_t FakeQstash::deliver_due()
   }
   for (const auto& job : jobs) {
     const auto attempt = post_to(job.message, job.headers, ca_file);
+    bool again = false;
+    {
+      const std::lock_guard lock(m_state->mutex);
+      again = attempt.status >= 200 && attempt.status < 300 && m_state->deliver_twice > 0;
+      if (again) {
+        --m_state->deliver_twice;
+      }
+    }
+    if (again) {
+      // At-least-once (external-services.md 1.7): the same message once more after a 2xx, as
+      // when a QStash node dies before recording the outcome.
+      const auto repeat = post_to(job.message, job.headers, ca_file);
+      const std::lock_guard lock(m_state->mutex);
+      if (const auto it = m_state->index.find(job.message.id); it != m_state->index.end()) {
+        m_state->messages[it->second].deliveries.push_back(
+            QstashDelivery{m_state->unix_now(), repeat.status, repeat.error});
+      }
+    }
     const std::lock_guard lock(m_state->mutex);
     const auto it = m_state->index.find(job.message.id);
     if (it == m_state->index.end())

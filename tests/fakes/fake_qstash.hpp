@@ -117,6 +117,11 @@ public:
   // The next `count` publish/batch requests (after auth) answer `status`: 429 with the headers of
   // `style` and a reset on the fake clock, anything else with {"error":…}. Nothing is stored.
   void fail_next(int count, int status, RateLimitStyle style = RateLimitStyle::daily);
+  // Publish and batch requests are stored at once but answered only after `delay`, so a publisher
+  // can be killed between QStash accepting a message and learning its id.
+  void delay_publish_answers(std::chrono::milliseconds delay);
+  // The next `count` messages answered with a 2xx are delivered once more at once (at-least-once).
+  void deliver_twice_next(std::size_t count);
 
   [[nodiscard]] std::vector<QstashMessage> messages() const;
   [[nodiscard]] std::optional<QstashMessage> message(const std::string& id) const;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -96,6 +97,85 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+} // namespace tests
+
+namespace tests {
+
+namespace {
+
+int decode_status(int status)
+{
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+BackgroundProcess::BackgroundProcess(const std::string& program, const std::vector<std::string>& args,
+                                     const std::string& log_file)
+{
+  const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  if (log < 0) {
+    throw std::runtime_error("cannot open " + log_file);
+  }
+  m_pid = ::fork();
+  if (m_pid < 0) {
+    ::close(log);
+    throw std::runtime_error("fork failed");
+  }
+  if (m_pid == 0) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& arg : args) {
+      argv.push_back(const_cast<char*>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(log);
+}
+
+BackgroundProcess::~BackgroundProcess()
+{
+  if (running()) {
+    signal(SIGTERM);
+    (void)wait();
+  }
+}
+
+void BackgroundProcess::signal(int signal) const
+{
+  ::kill(m_pid, signal);
+}
+
+int BackgroundProcess::wait()
+{
+  if (!m_status) {
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    m_status = decode_status(status);
+  }
+  return *m_status;
+}
+
+bool BackgroundProcess::running()
+{
+  if (m_status) {
+    return false;
+  }
+  int status = 0;
+  if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+    m_status = decode_status(status);
+    return false;
+  }
+  return true;
 }
 
 } // namespace tests
