@@ -90,8 +90,7 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
                  ClinicTally& counts)
 {
   const shared::ClinicZone zone(clinic.timezone);
-  const auto region = clinic.timezone == "Europe/London" ? shared::idexx::PhoneRegion::united_kingdom
-                                                         : shared::idexx::PhoneRegion::north_america;
+  const auto region = shared::idexx::phone_region_for(clinic.timezone);
   const auto assistant = clinic.assistant_id.value_or(settings.default_assistant_id);
   const auto phone_number = clinic.phone_number_id.value_or(settings.default_phone_number_id);
   for (const auto& consultation : repo.linked_consultations(clinic_id, *clinic.session_id)) {
