@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 namespace reconcile {
 
@@ -320,11 +321,16 @@ std::vector<MatchDecision> match_visits(const std::vector<PreparedRecord>& visit
                                         const std::vector<PreparedRecord>& cases,
                                         const NameFrequencies& frequencies, const LinkageParams& params)
 {
-  // Blocking: the clinic is given; the case's local date within the visit's ±1 day.
+  // Blocking (§5), the clinic given: rule A, the case's local date within the visit's ±1 day; rule B,
+  // a phone number in common and the date within ±7 days (visits moved by several days).
   std::map<std::chrono::sys_days, std::vector<std::size_t>> cases_by_day;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> cases_by_phone;
   for (std::size_t c = 0; c < cases.size(); ++c) {
     if (cases[c].local_date) {
       cases_by_day[*cases[c].local_date].push_back(c);
+      for (const auto& number : cases[c].phones.e164) {
+        cases_by_phone[number].push_back(c);
+      }
     }
   }
   struct Pair
@@ -339,12 +345,26 @@ std::vector<MatchDecision> match_visits(const std::vector<PreparedRecord>& visit
       continue;
     }
     const auto day = *visits[v].local_date;
+    const auto consider = [&](std::size_t c) {
+      auto score = score_pair(visits[v], cases[c], frequencies, params);
+      if (score.total >= params.review_threshold) {
+        pairs.push_back(Pair{v, c, std::move(score)});
+      }
+    };
     for (auto it = cases_by_day.lower_bound(day - std::chrono::days(1));
          it != cases_by_day.end() && it->first <= day + std::chrono::days(1); ++it) {
       for (const auto c : it->second) {
-        auto score = score_pair(visits[v], cases[c], frequencies, params);
-        if (score.total >= params.review_threshold) {
-          pairs.push_back(Pair{v, c, std::move(score)});
+        consider(c);
+      }
+    }
+    std::set<std::size_t> by_phone; // a case with two of the visit's numbers is scored once
+    for (const auto& number : visits[v].phones.e164) {
+      if (const auto found = cases_by_phone.find(number); found != cases_by_phone.end()) {
+        for (const auto c : found->second) {
+          const auto days = std::abs((*cases[c].local_date - day).count());
+          if (days > 1 && days <= 7 && by_phone.insert(c).second) {
+            consider(c);
+          }
         }
       }
     }

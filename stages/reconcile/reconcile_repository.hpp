@@ -18,6 +18,24 @@ struct StagedConsultation
   ConsultationContent content;
   std::optional<std::string> fetch_error;     // page-data could not be fetched: the status is failed
   std::optional<std::string> appointment_status; // canonical, from the calendar
+  // What tier 3 compares (record-linkage.md §1): the consultation's patient and client, with the
+  // calendar event's start and provider when there is one, else the consultation's own date.
+  VisitRecord visit;
+};
+
+// A case the clinic's consultations may belong to: it carries one of their ids, or its planned
+// start is near theirs. Only the fields matching reads, from whichever layout holds them.
+struct CandidateCase
+{
+  VisitRecord record;                              // id is the case id; local_date empty here
+  std::vector<std::string> consultation_ids;       // every consultation id the case carries
+  std::vector<std::string> appointment_ids;        // every appointment id (external id or metadata)
+};
+
+struct ClinicProfile
+{
+  std::string timezone;
+  std::string phone;
 };
 
 // A calendar event staged for this run (a visit that may need a case created).
@@ -38,7 +56,13 @@ struct StagedAppointment
   std::string status_raw;
   std::string status;         // canonical
   bool is_block = false;
+  std::optional<std::string> patient_id;
+  std::optional<std::string> client_id;
 };
+
+// consultation_sync_status.metadata of a consultation sent to review or left unmatched: the
+// candidates and, from tier 3, the reason and every candidate's total and per-field weights.
+std::string review_metadata_json(const LinkDecision& decision);
 
 // The SQL of the reconcile stage. Every statement runs in the caller's transaction.
 class ReconcileRepository
@@ -51,8 +75,17 @@ public:
   // The clinic's idexx_sync_sessions row of this run (extract opened it).
   std::string session_id(const shared::RunId& run, const shared::ClinicId& clinic);
 
-  std::vector<std::string> cases_by_consultation_id(const shared::ClinicId& clinic, const std::string& consultation_id);
-  std::vector<std::string> cases_by_appointment_id(const shared::ClinicId& clinic, const std::string& appointment_id);
+  ClinicProfile clinic_profile(const shared::ClinicId& clinic);
+  // One statement per clinic: the clinic's cases carrying any of the ids (tiers 1 and 2, any layout)
+  // or planned between `from` and `to` (tier 3's blocks).
+  std::vector<CandidateCase> candidate_cases(const shared::ClinicId& clinic,
+                                             const std::vector<std::string>& consultation_ids,
+                                             const std::vector<std::string>& appointment_ids,
+                                             const std::string& from, const std::string& to);
+  // Pet names and owner names of the clinic's cases planned in the year before `until`, for the
+  // term frequencies (record-linkage.md §8).
+  std::vector<std::pair<std::string, std::string>> case_names(const shared::ClinicId& clinic,
+                                                              const std::string& until);
 
   // Creates the case (and its patient row) for an appointment that has none, with the product's
   // schedule-sync conventions, or finds the one the unique (clinic_id, external_id) already holds.
@@ -70,7 +103,7 @@ public:
                      const std::optional<std::string>& appointment_id, const std::optional<std::string>& case_id,
                      std::string_view status, const std::string& content_hash, const std::string& metadata_json);
   void record_match(const shared::RunId& run, const shared::ClinicId& clinic, const std::string& consultation_id,
-                    const LinkDecision& decision);
+                    const LinkDecision& decision, const std::string& params_version);
 
 private:
   pqxx::work& m_tx;

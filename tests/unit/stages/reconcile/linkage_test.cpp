@@ -165,11 +165,22 @@ BOOST_AUTO_TEST_CASE(a_visit_moved_to_the_next_day_still_links)
 
 BOOST_AUTO_TEST_CASE(blocks_on_the_local_date_plus_or_minus_one_day)
 {
+  // No phone in common: only rule A's ±1 day applies.
   const std::vector visits{record("v1", "PENNY", "SMITH, JOHN", "925-555-0134", "2026-03-11T16:30:00Z")};
-  const std::vector cases{record("penny", "Penny", "John Smith", "925 555 0134", "2026-03-09T16:30:00Z")};
+  const std::vector cases{record("penny", "Penny", "John Smith", "", "2026-03-09T16:30:00Z")};
   const auto decisions = match(visits, cases);
   BOOST_TEST((decisions.at(0).outcome == MatchOutcome::unmatched));
   BOOST_TEST(decisions.at(0).candidates.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_visit_moved_by_several_days_is_found_through_its_phone_within_a_week)
+{
+  const std::vector visits{record("v1", "PENNY", "SMITH, JOHN", "925-555-0134", "2026-03-13T16:30:00Z")};
+  const std::vector cases{record("penny", "Penny", "John Smith", "(925) 555-0134", "2026-03-09T16:30:00Z"),
+                          record("old", "Penny", "John Smith", "(925) 555-0134", "2026-03-01T16:30:00Z")};
+  const auto decisions = match(visits, cases);
+  BOOST_TEST(linked_id(decisions.at(0), cases) == "penny");
+  BOOST_TEST(decisions.at(0).candidates.size() == 1U); // eight days away is outside every block
 }
 
 BOOST_AUTO_TEST_CASE(two_equally_likely_cases_go_to_review_with_their_scores)
