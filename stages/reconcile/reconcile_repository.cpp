@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace reconcile {
 
@@ -128,51 +129,60 @@ constexpr Query k_insert_patient{"reconcile.insert_patient", R"sql(
   SELECT $1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), 'idexx-sync', $7, now(), now()
    WHERE NOT EXISTS (SELECT 1 FROM patients WHERE case_id = $1))sql"};
 
-// One UPDATE computes the new metadata from the stored value: only the paths we own change, so keys
-// another writer put there meanwhile survive (data-model.md 4.5, lesson 3).
+// One UPDATE for the clinic computes each case's new metadata from its stored value: only the paths
+// we own change, so keys another writer put there meanwhile survive (data-model.md 4.5, lesson 3);
+// a case whose content hash is unchanged is not written.
 constexpr Query k_merge_notes{"reconcile.merge_notes", R"sql(
-  UPDATE cases
+  UPDATE cases c
      SET metadata =
            jsonb_set(
              jsonb_set(
                jsonb_set(
                  jsonb_set(
-                   jsonb_set(coalesce(metadata, '{}'::jsonb), '{pimsConsultation}',
-                             coalesce(metadata -> 'pimsConsultation', '{}'::jsonb) || $2::jsonb
+                   jsonb_set(coalesce(c.metadata, '{}'::jsonb), '{pimsConsultation}',
+                             coalesce(c.metadata -> 'pimsConsultation', '{}'::jsonb) || r.patch
                                || jsonb_build_object('revision',
-                                    coalesce((metadata #>> '{pimsConsultation,revision}')::int, 0) + 1)),
-                   '{dischargeSummary}', to_jsonb($3::text)),
-                 '{entities}', coalesce(metadata -> 'entities', '{}'::jsonb)),
-               '{entities,clinical}', coalesce(metadata #> '{entities,clinical}', '{}'::jsonb) || $4::jsonb),
-             '{enrichedAt}', coalesce(metadata -> 'enrichedAt', to_jsonb($5::text))),
+                                    coalesce((c.metadata #>> '{pimsConsultation,revision}')::int, 0) + 1)),
+                   '{dischargeSummary}', to_jsonb(r.summary)),
+                 '{entities}', coalesce(c.metadata -> 'entities', '{}'::jsonb)),
+               '{entities,clinical}', coalesce(c.metadata #> '{entities,clinical}', '{}'::jsonb) || r.clinical),
+             '{enrichedAt}', coalesce(c.metadata -> 'enrichedAt', to_jsonb($2::text))),
          updated_at = now()
-   WHERE id = $1
-     AND (metadata #>> '{pimsConsultation,contentHash}') IS DISTINCT FROM $6)sql"};
+    FROM jsonb_to_recordset($1::jsonb) AS r(case_id uuid, patch jsonb, summary text, clinical jsonb, hash text)
+   WHERE c.id = r.case_id
+     AND (c.metadata #>> '{pimsConsultation,contentHash}') IS DISTINCT FROM r.hash
+  RETURNING c.id::text)sql"};
 
-// Calendar keys under pimsAppointment, and the status forward only (data-model.md 4.6).
+// Calendar keys under pimsAppointment, and the status forward only (data-model.md 4.6), for many
+// cases in one UPDATE; a case already up to date is not written.
 constexpr Query k_refresh_from_calendar{"reconcile.refresh_from_calendar", R"sql(
-  UPDATE cases
-     SET metadata = jsonb_set(coalesce(metadata, '{}'::jsonb), '{pimsAppointment}',
-                              coalesce(metadata -> 'pimsAppointment', '{}'::jsonb) || $2::jsonb),
+  UPDATE cases c
+     SET metadata = jsonb_set(coalesce(c.metadata, '{}'::jsonb), '{pimsAppointment}',
+                              coalesce(c.metadata -> 'pimsAppointment', '{}'::jsonb) || r.keys),
          status = CASE
-                    WHEN $3 = 'completed' AND status::text IN ('draft', 'ongoing') THEN 'completed'
-                    WHEN $3 = 'ongoing' AND status::text = 'draft' THEN 'ongoing'
-                    WHEN $3 = 'reviewed' AND status::text IN ('draft', 'ongoing') THEN 'reviewed'
-                    ELSE status END,
-         scheduled_at = $4::timestamptz,
+                    WHEN r.status = 'completed' AND c.status::text IN ('draft', 'ongoing') THEN 'completed'
+                    WHEN r.status = 'ongoing' AND c.status::text = 'draft' THEN 'ongoing'
+                    WHEN r.status = 'reviewed' AND c.status::text IN ('draft', 'ongoing') THEN 'reviewed'
+                    ELSE c.status END,
+         scheduled_at = r.start_at,
          updated_at = now()
-   WHERE id = $1
-     AND (NOT (coalesce(metadata -> 'pimsAppointment', '{}'::jsonb) @> $2::jsonb)
-          OR ($3 = 'completed' AND status::text IN ('draft', 'ongoing'))
-          OR ($3 = 'ongoing' AND status::text = 'draft')
-          OR ($3 = 'reviewed' AND status::text IN ('draft', 'ongoing'))
-          OR scheduled_at IS DISTINCT FROM $4::timestamptz))sql"};
+    FROM jsonb_to_recordset($1::jsonb) AS r(case_id uuid, keys jsonb, status text, start_at timestamptz)
+   WHERE c.id = r.case_id
+     AND (NOT (coalesce(c.metadata -> 'pimsAppointment', '{}'::jsonb) @> r.keys)
+          OR (r.status = 'completed' AND c.status::text IN ('draft', 'ongoing'))
+          OR (r.status = 'ongoing' AND c.status::text = 'draft')
+          OR (r.status = 'reviewed' AND c.status::text IN ('draft', 'ongoing'))
+          OR c.scheduled_at IS DISTINCT FROM r.start_at)
+  RETURNING c.id::text)sql"};
 
 constexpr Query k_upsert_status{"reconcile.upsert_sync_status", R"sql(
   INSERT INTO consultation_sync_status
     (clinic_id, neo_consultation_id, neo_appointment_id, sync_session_id, case_id, status, content_hash,
      synced_at, metadata, last_sync_attempt, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'synced' THEN now() END, $8::jsonb, now(), now(), now())
+  SELECT $1, r.consultation_id, r.appointment_id, $2, r.case_id, r.status, r.content_hash,
+         CASE WHEN r.status = 'synced' THEN now() END, r.metadata, now(), now(), now()
+    FROM jsonb_to_recordset($3::jsonb)
+         AS r(consultation_id text, appointment_id text, case_id uuid, status text, content_hash text, metadata jsonb)
   ON CONFLICT (clinic_id, neo_consultation_id) DO UPDATE
      SET neo_appointment_id = EXCLUDED.neo_appointment_id, sync_session_id = EXCLUDED.sync_session_id,
          case_id = EXCLUDED.case_id, status = EXCLUDED.status, content_hash = EXCLUDED.content_hash,
@@ -182,7 +192,10 @@ constexpr Query k_upsert_status{"reconcile.upsert_sync_status", R"sql(
 constexpr Query k_upsert_match{"reconcile.upsert_match", R"sql(
   INSERT INTO staging_matches (run_id, clinic_id, neo_consultation_id, case_id, decision, tier, score, reasons,
                                params_version)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+  SELECT $1, $2, r.consultation_id, r.case_id, r.decision, r.tier, r.score, r.reasons, r.params_version
+    FROM jsonb_to_recordset($3::jsonb)
+         AS r(consultation_id text, case_id uuid, decision text, tier smallint, score float8, reasons jsonb,
+              params_version text)
   ON CONFLICT (run_id, clinic_id, neo_consultation_id) DO UPDATE
      SET case_id = EXCLUDED.case_id, decision = EXCLUDED.decision, tier = EXCLUDED.tier, score = EXCLUDED.score,
          reasons = EXCLUDED.reasons, params_version = EXCLUDED.params_version, updated_at = now())sql"};
@@ -417,65 +430,120 @@ std::string ReconcileRepository::ensure_case_for(const shared::ClinicId& clinic,
   return case_id;
 }
 
-bool ReconcileRepository::merge_notes(const std::string& case_id, const ConsultationContent& content,
-                                      const std::string& fetched_at)
+namespace {
+
+std::set<std::string> returned_ids(const pqxx::result& rows)
 {
+  std::set<std::string> ids;
+  for (const auto& row : rows) {
+    ids.insert(row[0].as<std::string>());
+  }
+  return ids;
+}
+
+} // namespace
+
+std::set<std::string> ReconcileRepository::merge_notes(const std::vector<NotesWrite>& writes,
+                                                       const std::string& fetched_at)
+{
+  if (writes.empty()) {
+    return {};
+  }
   constexpr std::size_t k_text_cap = 32 * 1024; // data-model.md 4.5: plain text capped, default 32 KB
-  const auto summary = content.discharge_summary_text.empty() ? content.notes_text : content.discharge_summary_text;
-  const auto result = shared::db::run(m_tx, k_merge_notes, case_id, pims_consultation_patch(content, fetched_at),
-                                      cap_utf8(summary, k_text_cap), clinical_entities_patch(content, k_text_cap),
-                                      fetched_at, content.content_hash);
-  return result.affected_rows() == 1;
+  auto rows = nlohmann::json::array();
+  for (const auto& [case_id, content] : writes) {
+    const auto summary =
+        content->discharge_summary_text.empty() ? content->notes_text : content->discharge_summary_text;
+    rows.push_back({{"case_id", case_id},
+                    {"patch", nlohmann::json::parse(pims_consultation_patch(*content, fetched_at))},
+                    {"summary", cap_utf8(summary, k_text_cap)},
+                    {"clinical", nlohmann::json::parse(clinical_entities_patch(*content, k_text_cap))},
+                    {"hash", content->content_hash}});
+  }
+  return returned_ids(shared::db::run(m_tx, k_merge_notes,
+                                      rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), fetched_at));
 }
 
-bool ReconcileRepository::refresh_from_calendar(const std::string& case_id, const StagedAppointment& appointment)
+std::set<std::string> ReconcileRepository::refresh_from_calendar(const std::vector<CalendarWrite>& writes)
 {
-  const auto status = case_status_for(appointment.status).value_or("");
-  const auto result = shared::db::run(m_tx, k_refresh_from_calendar, case_id, calendar_keys(appointment).dump(),
-                                      status, appointment.start_at);
-  return result.affected_rows() == 1;
-}
-
-void ReconcileRepository::record_status(const shared::ClinicId& clinic, const std::string& session_id,
-                                        const std::string& consultation_id,
-                                        const std::optional<std::string>& appointment_id,
-                                        const std::optional<std::string>& case_id, std::string_view status,
-                                        const std::string& content_hash, const std::string& metadata_json)
-{
-  shared::db::run(m_tx, k_upsert_status, clinic.value, consultation_id, appointment_id, session_id, case_id,
-                  std::string(status), content_hash, metadata_json);
-}
-
-void ReconcileRepository::record_match(const shared::RunId& run, const shared::ClinicId& clinic,
-                                       const std::string& consultation_id, const LinkDecision& decision,
-                                       const std::string& params_version)
-{
-  // staging_matches speaks record-linkage.md's vocabulary: auto_linked with tier 1, 2 or 3, created,
-  // needs_review (every candidate with its total and per-field weights), unmatched.
-  std::string kind(to_string(decision.outcome));
-  std::optional<int> tier;
-  if (decision.outcome == LinkOutcome::linked) {
-    kind = decision.tier == LinkTier::created ? "created" : "auto_linked";
-    if (decision.tier == LinkTier::consultation_id) {
-      tier = 1;
-    } else if (decision.tier == LinkTier::appointment_id) {
-      tier = 2;
-    } else if (decision.tier == LinkTier::probabilistic) {
-      tier = 3;
+  if (writes.empty()) {
+    return {};
+  }
+  auto rows = nlohmann::json::array();
+  std::set<std::string> seen;
+  for (const auto& [case_id, appointment] : writes) {
+    if (seen.insert(case_id).second) { // one UPDATE writes a row once: the first visit of a case wins
+      rows.push_back({{"case_id", case_id},
+                      {"keys", calendar_keys(*appointment)},
+                      {"status", case_status_for(appointment->status).value_or("")},
+                      {"start_at", appointment->start_at}});
     }
   }
-  nlohmann::json reasons{{"candidates", decision.candidates},
-                         {"via", decision.tier ? std::string(to_string(*decision.tier)) : std::string()}};
-  if (!decision.reason.empty()) {
-    reasons["reason"] = decision.reason;
+  return returned_ids(shared::db::run(m_tx, k_refresh_from_calendar,
+                                      rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+}
+
+void ReconcileRepository::record_statuses(const shared::ClinicId& clinic, const std::string& session_id,
+                                          const std::vector<StatusWrite>& writes)
+{
+  if (writes.empty()) {
+    return;
   }
-  if (!decision.scored.empty()) {
-    reasons["scores"] = scores_json(decision);
+  auto rows = nlohmann::json::array();
+  for (const auto& write : writes) {
+    rows.push_back({{"consultation_id", write.consultation_id},
+                    {"appointment_id", write.appointment_id ? nlohmann::json(*write.appointment_id) : nullptr},
+                    {"case_id", write.case_id ? nlohmann::json(*write.case_id) : nullptr},
+                    {"status", write.status},
+                    {"content_hash", write.content_hash},
+                    {"metadata", nlohmann::json::parse(write.metadata_json)}});
   }
-  const std::optional<std::string> version =
-      decision.tier == LinkTier::probabilistic ? std::optional<std::string>(params_version) : std::nullopt;
-  shared::db::run(m_tx, k_upsert_match, run.value, clinic.value, consultation_id, decision.case_id, kind, tier,
-                  decision.score, reasons.dump(), version);
+  shared::db::run(m_tx, k_upsert_status, clinic.value, session_id,
+                  rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void ReconcileRepository::record_matches(const shared::RunId& run, const shared::ClinicId& clinic,
+                                         const std::vector<std::pair<std::string, LinkDecision>>& decisions,
+                                         const std::string& params_version)
+{
+  if (decisions.empty()) {
+    return;
+  }
+  auto rows = nlohmann::json::array();
+  for (const auto& [consultation_id, decision] : decisions) {
+    // staging_matches speaks record-linkage.md's vocabulary: auto_linked with tier 1, 2 or 3, created,
+    // needs_review (every candidate with its total and per-field weights), unmatched.
+    std::string kind(to_string(decision.outcome));
+    nlohmann::json tier = nullptr;
+    if (decision.outcome == LinkOutcome::linked) {
+      kind = decision.tier == LinkTier::created ? "created" : "auto_linked";
+      if (decision.tier == LinkTier::consultation_id) {
+        tier = 1;
+      } else if (decision.tier == LinkTier::appointment_id) {
+        tier = 2;
+      } else if (decision.tier == LinkTier::probabilistic) {
+        tier = 3;
+      }
+    }
+    nlohmann::json reasons{{"candidates", decision.candidates},
+                           {"via", decision.tier ? std::string(to_string(*decision.tier)) : std::string()}};
+    if (!decision.reason.empty()) {
+      reasons["reason"] = decision.reason;
+    }
+    if (!decision.scored.empty()) {
+      reasons["scores"] = scores_json(decision);
+    }
+    rows.push_back({{"consultation_id", consultation_id},
+                    {"case_id", decision.case_id ? nlohmann::json(*decision.case_id) : nullptr},
+                    {"decision", kind},
+                    {"tier", tier},
+                    {"score", decision.score ? nlohmann::json(*decision.score) : nullptr},
+                    {"reasons", reasons},
+                    {"params_version", decision.tier == LinkTier::probabilistic ? nlohmann::json(params_version)
+                                                                                 : nlohmann::json(nullptr)}});
+  }
+  shared::db::run(m_tx, k_upsert_match, run.value, clinic.value,
+                  rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 } // namespace reconcile

@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,19 @@ struct StagedAppointment
   std::optional<std::string> client_id;
 };
 
+// One case's notes to merge, one case's calendar keys to refresh, one consultation's status.
+using NotesWrite = std::pair<std::string, const ConsultationContent*>;   // case id, content
+using CalendarWrite = std::pair<std::string, const StagedAppointment*>; // case id, calendar event
+struct StatusWrite
+{
+  std::string consultation_id;
+  std::optional<std::string> appointment_id;
+  std::optional<std::string> case_id;
+  std::string status;
+  std::string content_hash;
+  std::string metadata_json;
+};
+
 // consultation_sync_status.metadata of a consultation sent to review or left unmatched: the
 // candidates and, from tier 3, the reason and every candidate's total and per-field weights.
 std::string review_metadata_json(const LinkDecision& decision);
@@ -92,18 +106,19 @@ public:
   std::string ensure_case_for(const shared::ClinicId& clinic, const StagedAppointment& appointment,
                               bool& created);
 
-  // Merges the notes into the case metadata key by key inside one UPDATE, only when the content
-  // hash changed. Returns true when the case was written.
-  bool merge_notes(const std::string& case_id, const ConsultationContent& content, const std::string& fetched_at);
-  // Refreshes the calendar keys we own under metadata.pimsAppointment and moves the case status
-  // forward only. Returns true when the case changed.
-  bool refresh_from_calendar(const std::string& case_id, const StagedAppointment& appointment);
+  // Merges each consultation's notes into its case's metadata key by key, all in one UPDATE, writing
+  // only cases whose content hash changed. Returns the ids of the cases written.
+  std::set<std::string> merge_notes(const std::vector<NotesWrite>& writes, const std::string& fetched_at);
+  // Refreshes the calendar keys we own under metadata.pimsAppointment and moves each case's status
+  // forward only, in one UPDATE. Returns the ids of the cases that changed.
+  std::set<std::string> refresh_from_calendar(const std::vector<CalendarWrite>& writes);
 
-  void record_status(const shared::ClinicId& clinic, const std::string& session_id, const std::string& consultation_id,
-                     const std::optional<std::string>& appointment_id, const std::optional<std::string>& case_id,
-                     std::string_view status, const std::string& content_hash, const std::string& metadata_json);
-  void record_match(const shared::RunId& run, const shared::ClinicId& clinic, const std::string& consultation_id,
-                    const LinkDecision& decision, const std::string& params_version);
+  void record_statuses(const shared::ClinicId& clinic, const std::string& session_id,
+                       const std::vector<StatusWrite>& writes);
+  // staging_matches rows, one per consultation id.
+  void record_matches(const shared::RunId& run, const shared::ClinicId& clinic,
+                      const std::vector<std::pair<std::string, LinkDecision>>& decisions,
+                      const std::string& params_version);
 
 private:
   pqxx::work& m_tx;

@@ -230,16 +230,22 @@ ClinicTally reconcile_clinic(ReconcileRepository& repo, const shared::RunId& run
   for (const auto& appointment : appointments) {
     by_appointment.emplace(appointment.appointment_id, &appointment);
   }
+  // The writes are collected and sent as one statement each for the clinic (set-based: four
+  // statements instead of four per consultation).
   std::set<std::string> linked_cases;
-  std::set<std::string> updated_cases;
+  std::vector<NotesWrite> notes;
+  std::vector<CalendarWrite> calendar;
+  std::vector<StatusWrite> statuses;
+  std::vector<std::pair<std::string, LinkDecision>> matches_made;
+  std::set<std::string> created_for_visits; // refreshed at once; not counted as updated
   for (std::size_t i = 0; i < staged.size(); ++i) {
     const auto& content = staged[i].content;
     if (staged[i].fetch_error) {
       // A consultation whose details could not be fetched is failed and retried next run; it never
       // reads as "no notes" (data-model.md, lesson 1).
       const nlohmann::json metadata{{"error", *staged[i].fetch_error}};
-      repo.record_status(clinic, session, content.consultation_id, content.appointment_id, std::nullopt, "failed", "",
-                         metadata.dump());
+      statuses.push_back({content.consultation_id, content.appointment_id, std::nullopt, "failed", "",
+                          metadata.dump()});
       ++counts.failed;
       continue;
     }
@@ -263,26 +269,24 @@ ClinicTally reconcile_clinic(ReconcileRepository& repo, const shared::RunId& run
       decision = LinkDecision{.outcome = LinkOutcome::needs_review, .case_id = std::nullopt, .tier = decision.tier,
                               .candidates = {*decision.case_id}, .score = {}, .reason = "case_taken", .scored = {}};
     }
-    repo.record_match(run, clinic, content.consultation_id, decision, params.version);
+    matches_made.emplace_back(content.consultation_id, decision);
     if (decision.outcome != LinkOutcome::linked) {
       const bool review = decision.outcome == LinkOutcome::needs_review;
-      repo.record_status(clinic, session, content.consultation_id, content.appointment_id, std::nullopt,
-                         review ? "needs_review" : "unmatched", content.content_hash, review_metadata_json(decision));
+      statuses.push_back({content.consultation_id, content.appointment_id, std::nullopt,
+                          review ? "needs_review" : "unmatched", content.content_hash,
+                          review_metadata_json(decision)});
       ++(review ? counts.needs_review : counts.unmatched);
       continue;
     }
     const auto& case_id = *decision.case_id;
     linked_cases.insert(case_id);
-    bool changed = repo.merge_notes(case_id, content, fetched_at);
+    notes.emplace_back(case_id, &content);
     if (appointment != nullptr) {
-      changed = repo.refresh_from_calendar(case_id, *appointment) || changed;
-    }
-    if (changed) {
-      updated_cases.insert(case_id);
+      calendar.emplace_back(case_id, appointment);
     }
     const nlohmann::json metadata{{"tier", to_string(*decision.tier)}};
-    repo.record_status(clinic, session, content.consultation_id, content.appointment_id, case_id, "synced",
-                       content.content_hash, metadata.dump());
+    statuses.push_back({content.consultation_id, content.appointment_id, case_id, "synced", content.content_hash,
+                        metadata.dump()});
     ++counts.linked;
   }
 
@@ -300,16 +304,25 @@ ClinicTally reconcile_clinic(ReconcileRepository& repo, const shared::RunId& run
         case_id = decision.case_id;
       } else if (decision.outcome == LinkOutcome::unmatched && create_missing_cases) {
         bool created = false;
-        const auto new_case = repo.ensure_case_for(clinic, *appointment, created);
+        case_id = repo.ensure_case_for(clinic, *appointment, created);
         counts.cases_created += created ? 1 : 0;
         // The new case follows its visit's status at once, so the next run has nothing to write.
-        repo.refresh_from_calendar(new_case, *appointment);
+        created_for_visits.insert(*case_id);
       }
     }
-    if (case_id && repo.refresh_from_calendar(*case_id, *appointment)) {
-      updated_cases.insert(*case_id);
+    if (case_id) {
+      calendar.emplace_back(*case_id, appointment);
     }
   }
+  // Notes first, then the calendar keys: the same order a single case would see.
+  auto updated_cases = repo.merge_notes(notes, fetched_at);
+  for (const auto& id : repo.refresh_from_calendar(calendar)) {
+    if (!created_for_visits.contains(id)) {
+      updated_cases.insert(id);
+    }
+  }
+  repo.record_matches(run, clinic, matches_made, params.version);
+  repo.record_statuses(clinic, session, statuses);
   counts.cases_updated = static_cast<std::int64_t>(updated_cases.size());
   return counts;
 }
@@ -321,7 +334,7 @@ shared::app::StageSummary run_reconcile(shared::app::StageContext& context)
   const auto& config = context.config_file();
   const auto database = shared::db::load_database_config(config);
   const bool create_missing_cases = config.boolean("reconcile.create_missing_cases");
-  const auto settings = shared::runs::load_loop_settings(config);
+  const auto settings = shared::runs::load_loop_settings(config, "reconcile.threads");
   LinkageParams params;
   params.link_threshold = static_cast<double>(config.integer("reconcile.link_threshold_bits"));
   params.margin = static_cast<double>(config.integer("reconcile.margin_bits"));
