@@ -327,6 +327,8 @@ struct IdexxNeoSimulator::State
   // Per tenant: consultations inserted by pagination drift. Read and written under the mutex
   // only (handlers take a copy), so the generated world stays immutable.
   std::vector<std::vector<Consultation>> added;
+  // Per tenant: notes edited after generation (edit_notes), by consultation id; same rule as `added`.
+  std::vector<std::map<std::int64_t, std::string>> edited_notes;
 
   State(World w, SimulatorSettings s) : settings(std::move(s)), world(std::move(w))
   {
@@ -335,6 +337,7 @@ struct IdexxNeoSimulator::State
       tenant_in_flight.push_back(0);
       tenant_requests.push_back(0);
       added.emplace_back();
+      edited_notes.emplace_back();
     }
     stats = empty_stats();
   }
@@ -656,7 +659,7 @@ struct IdexxNeoSimulator::State
   }
 
   static FakeResponse page_data(const Tenant& tenant, const std::vector<Consultation>& extra,
-                                const std::string& path)
+                                const std::map<std::int64_t, std::string>& edited, const std::string& path)
   {
     const auto digits = path.substr(std::string("/consultations/").size(),
                                     path.size() - std::string("/consultations/").size() -
@@ -700,7 +703,8 @@ struct IdexxNeoSimulator::State
     const json patient{
         {"id", c.patient_id}, {"name", c.patient_name}, {"species", c.species}, {"breed", c.breed}};
     const json branch{{"id", tenant.branch_id}, {"name", tenant.branch_name}};
-    const json notes{{"notes", c.notes_html}};
+    const auto edit = edited.find(c.id);
+    const json notes{{"notes", edit == edited.end() ? c.notes_html : edit->second}};
     if (tenant.page_data_layout == PageDataLayout::legacy_page_data) {
       return json_response(200, json{{"pageData",
                                       {{"consultation", consultation},
@@ -958,20 +962,23 @@ struct IdexxNeoSimulator::State
         insert_drift_consultation(*tenant);
       }
     }
-    // Generated appointments and consultations never change after construction; only the knobs
-    // and the drift insertions do, and they are read (copied) here, under the lock.
+    // Generated appointments and consultations never change after construction; only the knobs, the
+    // drift insertions and the edited notes do, and they are read (copied) here, under the lock.
     const bool malformed = t.faults.malformed_record;
     const bool malformed_search = t.faults.malformed_search_record;
     std::vector<Consultation> extra;
     if (endpoint == "search" || endpoint == "page_data")
       extra = added[*tenant];
+    std::map<std::int64_t, std::string> edited;
+    if (endpoint == "page_data")
+      edited = edited_notes[*tenant];
     lock.unlock();
     if (endpoint == "calendar")
       return calendar(t, malformed, params);
     if (endpoint == "search")
       return search(t, extra, malformed_search, params);
     if (endpoint == "page_data")
-      return page_data(t, extra, path);
+      return page_data(t, extra, edited, path);
     return json_response(404, json{{"message", "Not found."}});
   }
 };
@@ -1018,6 +1025,17 @@ void IdexxNeoSimulator::set_requires_2fa(std::size_t tenant, bool required)
 {
   const std::lock_guard lock(m_state->mutex);
   m_state->world.tenants.at(tenant).requires_2fa = required;
+}
+
+void IdexxNeoSimulator::edit_notes(std::size_t tenant, std::int64_t consultation_id, const std::string& notes_html)
+{
+  const std::lock_guard lock(m_state->mutex);
+  const auto& consultations = m_state->world.tenants.at(tenant).consultations;
+  if (std::none_of(consultations.begin(), consultations.end(),
+                   [&](const Consultation& c) { return c.id == consultation_id; })) {
+    throw std::out_of_range("edit_notes: no consultation " + std::to_string(consultation_id));
+  }
+  m_state->edited_notes.at(tenant)[consultation_id] = notes_html;
 }
 
 void IdexxNeoSimulator::expire_sessions(std::size_t tenant)
