@@ -450,18 +450,21 @@ std::set<std::string> ReconcileRepository::merge_notes(const std::vector<NotesWr
     return {};
   }
   constexpr std::size_t k_text_cap = 32 * 1024; // data-model.md 4.5: plain text capped, default 32 KB
-  auto rows = nlohmann::json::array();
+  const auto quoted = [](const std::string& text) {
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  // The patches are JSON text already: spliced in, not parsed and dumped again (notes are kilobytes).
+  std::string rows = "[";
   for (const auto& [case_id, content] : writes) {
     const auto summary =
         content->discharge_summary_text.empty() ? content->notes_text : content->discharge_summary_text;
-    rows.push_back({{"case_id", case_id},
-                    {"patch", nlohmann::json::parse(pims_consultation_patch(*content, fetched_at))},
-                    {"summary", cap_utf8(summary, k_text_cap)},
-                    {"clinical", nlohmann::json::parse(clinical_entities_patch(*content, k_text_cap))},
-                    {"hash", content->content_hash}});
+    rows += (rows.size() == 1 ? "" : ",");
+    rows += R"({"case_id":)" + quoted(case_id) + R"(,"patch":)" + pims_consultation_patch(*content, fetched_at) +
+            R"(,"summary":)" + quoted(cap_utf8(summary, k_text_cap)) + R"(,"clinical":)" +
+            clinical_entities_patch(*content, k_text_cap) + R"(,"hash":)" + quoted(content->content_hash) + "}";
   }
-  return returned_ids(shared::db::run(m_tx, k_merge_notes,
-                                      rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), fetched_at));
+  rows += "]";
+  return returned_ids(shared::db::run(m_tx, k_merge_notes, rows, fetched_at));
 }
 
 std::set<std::string> ReconcileRepository::refresh_from_calendar(const std::vector<CalendarWrite>& writes)
@@ -496,7 +499,7 @@ void ReconcileRepository::record_statuses(const shared::ClinicId& clinic, const 
                     {"case_id", write.case_id ? nlohmann::json(*write.case_id) : nullptr},
                     {"status", write.status},
                     {"content_hash", write.content_hash},
-                    {"metadata", nlohmann::json::parse(write.metadata_json)}});
+                    {"metadata", nlohmann::json::parse(write.metadata_json)}}); // small: a tier or the review
   }
   shared::db::run(m_tx, k_upsert_status, clinic.value, session_id,
                   rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

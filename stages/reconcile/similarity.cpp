@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <numeric>
 
@@ -72,8 +73,38 @@ std::map<std::string, int, std::less<>> make_groups(std::initializer_list<std::i
 
 } // namespace
 
+namespace {
+
+// The same steps for pure ASCII, which nearly every name is, without ICU's conversions.
+std::string normalise_ascii(std::string_view raw)
+{
+  std::string out;
+  out.reserve(raw.size());
+  bool pending_space = false;
+  for (const char c : raw) {
+    if (c == '\'') {
+      continue;
+    }
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) {
+      out += ' ';
+      pending_space = false;
+    }
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+} // namespace
+
 std::string normalise_text(std::string_view raw)
 {
+  if (std::all_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return normalise_ascii(raw);
+  }
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
   const auto input = icu::UnicodeString::fromUTF8(icu::StringPiece(raw.data(), static_cast<int32_t>(raw.size())));

@@ -70,6 +70,9 @@ BOOST_AUTO_TEST_CASE(normalises_case_accents_and_punctuation_before_any_comparis
   BOOST_TEST(normalise_text("MR. WHISKERS") == normalise_text("MR WHISKERS"));
   BOOST_TEST(normalise_text("BELLA ") == "BELLA");
   BOOST_TEST(jaro_winkler(normalise_text("PENNY"), normalise_text("Penny")) == 1.0);
+  // The ASCII fast path and the Unicode path agree.
+  BOOST_TEST(normalise_text("Ó'Brien-Smith, Mr.") == normalise_text("O'Brien-Smith, Mr."));
+  BOOST_TEST(normalise_text("O'Brien-Smith, Mr.") == "OBRIEN SMITH MR");
 }
 
 BOOST_AUTO_TEST_CASE(reads_owner_names_in_either_order_without_titles)
