@@ -54,11 +54,6 @@ std::string uuid_array(const std::vector<std::string>& ids)
 
 } // namespace
 
-idexx::PhoneRegion phone_region_for(std::string_view timezone)
-{
-  return timezone == "Europe/London" ? idexx::PhoneRegion::united_kingdom : idexx::PhoneRegion::north_america;
-}
-
 std::optional<RefusalReason> standing_refusal(const CaseCallFacts& facts)
 {
   if (facts.patient_deceased) {
@@ -116,7 +111,7 @@ std::map<std::string, CaseCallFacts> load_case_call_facts(pqxx::transaction_base
     if (facts.client_opted_out || found == opted_out.end()) {
       continue;
     }
-    const auto region = phone_region_for(facts.clinic_timezone);
+    const auto region = idexx::phone_region_for(facts.clinic_timezone);
     const auto owner = idexx::normalise_phone(facts.owner_phone_raw, region);
     if (!owner) {
       continue;

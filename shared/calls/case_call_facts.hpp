@@ -31,9 +31,6 @@ struct CaseCallFacts
   std::vector<std::string> texts;
 };
 
-// Where a clinic's phone numbers without a country code belong, from its time zone.
-idexx::PhoneRegion phone_region_for(std::string_view timezone);
-
 // The first refusal that applies, in order of gravity: euthanasia_or_death (a death word in any
 // text, or a deceased patient), opted_out, no_show, cancelled (the appointment, or the case removed
 // from the PIMS), calls_disabled (cases.call_enabled). std::nullopt when none applies.

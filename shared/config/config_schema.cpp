@@ -70,6 +70,10 @@ const std::vector<KeySpec>& table()
       number("extract.threads", 4, 1, 256, "clinics worked at once in one pod"),
 
       flag("reconcile.create_missing_cases", true, "create a case for an appointment that has none"),
+      number("reconcile.link_threshold_bits", 8, 1, 60,
+             "tier 3 links a pair at or above this Fellegi-Sunter total (bits, prior included)"),
+      number("reconcile.threads", 4, 1, 256, "clinics reconciled at once in one pod"),
+      number("reconcile.margin_bits", 5, 0, 30, "tier 3 links only when the best beats the runner-up by this much"),
 
       flag("schedule.require_notes", true, "a call needs notes or a discharge summary"),
       number("schedule.min_lead_minutes", 2, 0, 1440, "a due time in the past moves at least this far ahead"),

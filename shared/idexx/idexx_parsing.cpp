@@ -603,10 +603,16 @@ Species normalise_species(std::string_view raw)
   return Species::other;
 }
 
-std::optional<std::string> normalise_phone(std::string_view raw, PhoneRegion region)
+PhoneRegion phone_region_for(std::string_view timezone)
 {
-  // The first phone-shaped run: digits with spaces, dots, hyphens and parentheses, an optional
-  // leading `+`. Stripping every non-digit of the whole text would glue two numbers together.
+  return timezone == "Europe/London" ? PhoneRegion::united_kingdom : PhoneRegion::north_america;
+}
+
+std::vector<PhoneRun> phone_runs(std::string_view raw)
+{
+  // Phone-shaped runs: digits with spaces, dots, hyphens and parentheses, an optional leading `+`.
+  // Stripping every non-digit of the whole text would glue two numbers together.
+  std::vector<PhoneRun> runs;
   std::size_t pos = 0;
   while (pos < raw.size()) {
     const char c = raw[pos];
@@ -618,46 +624,57 @@ std::optional<std::string> normalise_phone(std::string_view raw, PhoneRegion reg
       ++pos;
       continue;
     }
-    const bool plus = c == '+';
-    std::string digits;
-    std::size_t end = plus ? pos + 1 : pos;
+    PhoneRun run{.plus = c == '+', .digits = {}};
+    std::size_t end = run.plus ? pos + 1 : pos;
     while (end < raw.size()) {
       const char d = raw[end];
       if (std::isdigit(static_cast<unsigned char>(d))) {
-        digits += d;
+        run.digits += d;
       } else if (d != ' ' && d != '.' && d != '-' && d != '(' && d != ')') {
         break;
       }
       ++end;
     }
-    if (digits.empty()) {
-      pos = end + 1;
-      continue;
+    if (!run.digits.empty()) {
+      runs.push_back(std::move(run));
     }
-    if (plus) {
-      if (digits.size() >= 8 && digits.size() <= 15) {
-        return "+" + digits;
-      }
-      return std::nullopt;
-    }
-    if (region == PhoneRegion::north_america) {
-      if (digits.size() == 10) {
-        return "+1" + digits;
-      }
-      if (digits.size() == 11 && digits.front() == '1') {
-        return "+" + digits;
-      }
-    } else {
-      if (digits.size() == 11 && digits.front() == '0') {
-        return "+44" + digits.substr(1);
-      }
-      if (digits.size() == 12 && digits.rfind("44", 0) == 0) {
-        return "+" + digits;
-      }
+    pos = end + 1;
+  }
+  return runs;
+}
+
+std::optional<std::string> to_e164(const PhoneRun& run, PhoneRegion region)
+{
+  const auto& digits = run.digits;
+  if (run.plus) {
+    if (digits.size() >= 8 && digits.size() <= 15) {
+      return "+" + digits;
     }
     return std::nullopt;
   }
+  if (region == PhoneRegion::north_america) {
+    if (digits.size() == 10) {
+      return "+1" + digits;
+    }
+    if (digits.size() == 11 && digits.front() == '1') {
+      return "+" + digits;
+    }
+  } else {
+    if (digits.size() == 11 && digits.front() == '0') {
+      return "+44" + digits.substr(1);
+    }
+    if (digits.size() == 12 && digits.rfind("44", 0) == 0) {
+      return "+" + digits;
+    }
+  }
   return std::nullopt;
+}
+
+std::optional<std::string> normalise_phone(std::string_view raw, PhoneRegion region)
+{
+  // The first run decides: a second number in the text is a fallback a person chose, not ours.
+  const auto runs = phone_runs(raw);
+  return runs.empty() ? std::nullopt : to_e164(runs.front(), region);
 }
 
 namespace {

@@ -38,6 +38,19 @@ enum class PhoneRegion {
   north_america, // US and CA: 10 digits -> +1
   united_kingdom // 11 digits starting with 0 -> +44
 };
+// The region of a clinic's phone numbers from its IANA zone (Europe/London is the only UK zone we serve).
+PhoneRegion phone_region_for(std::string_view timezone);
+// A phone-shaped run of free text: its digits, and whether it started with `+`.
+struct PhoneRun
+{
+  bool plus = false;
+  std::string digits;
+};
+// Every phone-shaped run of `raw` in order (`555-555-0111 / 555-555-0122` holds two; `BEST!`,
+// `Home:` and other words separate runs and are dropped).
+std::vector<PhoneRun> phone_runs(std::string_view raw);
+// `run` in E.164 for `region`, or std::nullopt when it is not a valid number there.
+std::optional<std::string> to_e164(const PhoneRun& run, PhoneRegion region);
 // The first phone-shaped run of `raw` in E.164, or std::nullopt when there is none or it is not a
 // valid number for `region` (reason `phone_invalid` for the caller).
 std::optional<std::string> normalise_phone(std::string_view raw, PhoneRegion region);

@@ -11,6 +11,7 @@ std::string_view to_string(LinkTier tier)
   switch (tier) {
   case LinkTier::consultation_id: return "consultation_id";
   case LinkTier::appointment_id: return "appointment_id";
+  case LinkTier::probabilistic: return "probabilistic";
   case LinkTier::created: return "created";
   }
   return "created";
@@ -32,10 +33,12 @@ LinkDecision decide_link(const std::vector<std::string>& by_consultation_id,
   for (const auto& [cases, tier] : {std::pair{&by_consultation_id, LinkTier::consultation_id},
                                     std::pair{&by_appointment_id, LinkTier::appointment_id}}) {
     if (cases->size() == 1) {
-      return {.outcome = LinkOutcome::linked, .case_id = cases->front(), .tier = tier, .candidates = {}};
+      return {.outcome = LinkOutcome::linked, .case_id = cases->front(), .tier = tier, .candidates = {},
+              .score = {}, .reason = {}, .scored = {}};
     }
     if (cases->size() > 1) {
-      return {.outcome = LinkOutcome::needs_review, .case_id = std::nullopt, .tier = tier, .candidates = *cases};
+      return {.outcome = LinkOutcome::needs_review, .case_id = std::nullopt, .tier = tier, .candidates = *cases,
+              .score = {}, .reason = "ambiguous", .scored = {}};
     }
   }
   return {};

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "stages/reconcile/linkage.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7,7 +9,7 @@
 
 namespace reconcile {
 
-enum class LinkTier { consultation_id, appointment_id, created };
+enum class LinkTier { consultation_id, appointment_id, probabilistic, created };
 enum class LinkOutcome { linked, needs_review, unmatched };
 std::string_view to_string(LinkTier tier);
 std::string_view to_string(LinkOutcome outcome);
@@ -18,6 +20,10 @@ struct LinkDecision
   std::optional<std::string> case_id;
   std::optional<LinkTier> tier;
   std::vector<std::string> candidates; // the ambiguous ones, for review
+  // Tier 3: the best total and, for review, why and every candidate with its per-field weights.
+  std::optional<double> score;
+  std::string reason;
+  std::vector<std::pair<std::string, PairScore>> scored;
 };
 
 // Tiers in order (record-linkage.md): one case carrying the consultation id wins; several are

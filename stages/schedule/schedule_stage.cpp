@@ -84,7 +84,7 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
                  ClinicTally& counts)
 {
   const shared::ClinicZone zone(clinic.timezone);
-  const auto region = shared::calls::phone_region_for(clinic.timezone);
+  const auto region = shared::idexx::phone_region_for(clinic.timezone);
   const auto hours = parse_business_hours(clinic.business_hours);
   if (hours.assumed) {
     shared::logging::warn("clinic.business_hours_assumed", {{"clinic_id", clinic_id.value},

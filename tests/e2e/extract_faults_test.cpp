@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(a_response_that_never_completes_times_out_and_is_retried)
   const tests::PipelineWorld world(161, 2, 20,
                                    options(R"("request_timeout_seconds": 1, "retry_after_cap_seconds": 0, )" + k_fast_limits));
   fakes::FaultSettings faults;
-  faults.never_complete_every_n_requests = 12;
+  faults.never_complete_every_n_requests = 5; // a clinic makes ~10-20 data requests here
   set_faults_everywhere(world, faults);
   extract(world, "faults-hang");
   expect_every_consultation_staged_once(world, "faults-hang");

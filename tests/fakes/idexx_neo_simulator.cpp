@@ -336,6 +336,8 @@ struct IdexxNeoSimulator::State
   // (for never_complete_every_n_requests). Under the mutex.
   std::vector<std::set<std::int64_t>> deleted;
   std::vector<std::size_t> tenant_data_requests;
+  // Per tenant: notes edited after generation (edit_notes), by consultation id; same rule as `added`.
+  std::vector<std::map<std::int64_t, std::string>> edited_notes;
 
   State(World w, SimulatorSettings s) : settings(std::move(s)), world(std::move(w))
   {
@@ -346,6 +348,7 @@ struct IdexxNeoSimulator::State
       added.emplace_back();
       deleted.emplace_back();
       tenant_data_requests.push_back(0);
+      edited_notes.emplace_back();
     }
     stats = empty_stats();
   }
@@ -722,7 +725,8 @@ struct IdexxNeoSimulator::State
   }
 
   static FakeResponse page_data(const Tenant& tenant, const std::vector<Consultation>& extra,
-                                const std::set<std::int64_t>& deleted, const std::string& path)
+                                const std::set<std::int64_t>& deleted,
+                                const std::map<std::int64_t, std::string>& edited, const std::string& path)
   {
     const auto digits = path.substr(std::string("/consultations/").size(),
                                     path.size() - std::string("/consultations/").size() -
@@ -768,7 +772,8 @@ struct IdexxNeoSimulator::State
     const json patient{
         {"id", c.patient_id}, {"name", c.patient_name}, {"species", c.species}, {"breed", c.breed}};
     const json branch{{"id", tenant.branch_id}, {"name", tenant.branch_name}};
-    const json notes{{"notes", c.notes_html}};
+    const auto edit = edited.find(c.id);
+    const json notes{{"notes", edit == edited.end() ? c.notes_html : edit->second}};
     if (tenant.page_data_layout == PageDataLayout::legacy_page_data) {
       return json_response(200, json{{"pageData",
                                       {{"consultation", consultation},
@@ -1060,14 +1065,17 @@ struct IdexxNeoSimulator::State
         insert_drift_consultation(*tenant);
       }
     }
-    // Generated appointments and consultations never change after construction; only the knobs
-    // and the drift insertions do, and they are read (copied) here, under the lock.
+    // Generated appointments and consultations never change after construction; only the knobs, the
+    // drift insertions and the edited notes do, and they are read (copied) here, under the lock.
     const bool malformed = t.faults.malformed_record;
     const bool malformed_search = t.faults.malformed_search_record;
     std::vector<Consultation> extra;
     if (endpoint == "search" || endpoint == "page_data")
       extra = added[*tenant];
     const auto gone = deleted[*tenant];
+    std::map<std::int64_t, std::string> edited;
+    if (endpoint == "page_data")
+      edited = edited_notes[*tenant];
     lock.unlock();
     FakeResponse response = json_response(404, json{{"message", "Not found."}});
     if (endpoint == "calendar")
@@ -1075,7 +1083,7 @@ struct IdexxNeoSimulator::State
     else if (endpoint == "search")
       response = search(t, extra, gone, malformed_search, params);
     else if (endpoint == "page_data")
-      response = page_data(t, extra, gone, path);
+      response = page_data(t, extra, gone, edited, path);
     response.delivery = delivery;
     return response;
   }
@@ -1123,6 +1131,17 @@ void IdexxNeoSimulator::set_requires_2fa(std::size_t tenant, bool required)
 {
   const std::lock_guard lock(m_state->mutex);
   m_state->world.tenants.at(tenant).requires_2fa = required;
+}
+
+void IdexxNeoSimulator::edit_notes(std::size_t tenant, std::int64_t consultation_id, const std::string& notes_html)
+{
+  const std::lock_guard lock(m_state->mutex);
+  const auto& consultations = m_state->world.tenants.at(tenant).consultations;
+  if (std::none_of(consultations.begin(), consultations.end(),
+                   [&](const Consultation& c) { return c.id == consultation_id; })) {
+    throw std::out_of_range("edit_notes: no consultation " + std::to_string(consultation_id));
+  }
+  m_state->edited_notes.at(tenant)[consultation_id] = notes_html;
 }
 
 void IdexxNeoSimulator::expire_sessions(std::size_t tenant)

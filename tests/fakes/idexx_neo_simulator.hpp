@@ -95,6 +95,9 @@ public:
   void set_requires_2fa(std::size_t tenant, bool required);
   // Ends every session of `tenant` now (the next data request gets 302 /login).
   void expire_sessions(std::size_t tenant);
+  // A note edited in IDEXX Neo after it was synced: page-data serves `notes_html` from now on.
+  // Throws std::out_of_range for a bad tenant or consultation id.
+  void edit_notes(std::size_t tenant, std::int64_t consultation_id, const std::string& notes_html);
 
   // Every session cookie value and login-form `_token` handed out so far, expired ones included:
   // what a secrets test must never find in our output.

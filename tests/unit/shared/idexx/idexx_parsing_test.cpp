@@ -243,6 +243,20 @@ BOOST_AUTO_TEST_CASE(phone_numbers_normalise_as_the_table_says)
   BOOST_TEST(!idx::normalise_phone("5555550123", PhoneRegion::united_kingdom).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(splits_phone_text_into_every_number_it_holds)
+{
+  const auto runs = idx::phone_runs("Home: (555) 555-0111 / cell +1 555 555 0122 BEST! ext 12");
+  BOOST_REQUIRE(runs.size() == 3U);
+  BOOST_TEST(runs[0].digits == "5555550111");
+  BOOST_TEST(!runs[0].plus);
+  BOOST_TEST(runs[1].digits == "15555550122");
+  BOOST_TEST(runs[1].plus);
+  BOOST_TEST(runs[2].digits == "12");
+  BOOST_TEST((idx::to_e164(runs[1], idx::PhoneRegion::north_america) == std::optional<std::string>{"+15555550122"}));
+  BOOST_TEST(!idx::to_e164(runs[2], idx::PhoneRegion::north_america).has_value());
+  BOOST_TEST(idx::phone_runs("see notes").empty());
+}
+
 BOOST_AUTO_TEST_CASE(page_data_is_read_from_the_top_level)
 {
   const auto detail = idx::parse_page_data(data("page_data_current.json"), chicago());
