@@ -55,9 +55,18 @@ std::vector<Group> build_groups(const RunMetrics& m)
           static_cast<double>(m.clinics_stale));
   groups.push_back(std::move(run));
 
+  // Each stage group carries its stage's duration in the last run, when that stage claimed anything.
+  const auto set_duration = [&m](Group& group) {
+    if (const auto found = m.stage_durations.find(group.stage); found != m.stage_durations.end()) {
+      group.set("idexx_sync_last_run_stage_duration_seconds",
+                "From the stage's first claim to its last release of a clinic in the last run.", {}, found->second);
+    }
+  };
+
   Group extract{.stage = "extract"};
   extract.set("idexx_sync_last_run_consultations_fetched", "Consultations extract staged in the last run.", {},
               static_cast<double>(m.consultations_fetched));
+  set_duration(extract);
   groups.push_back(std::move(extract));
 
   Group reconcile{.stage = "reconcile"};
@@ -65,6 +74,7 @@ std::vector<Group> build_groups(const RunMetrics& m)
     reconcile.set("idexx_sync_last_run_links", "Consultations of the last run by link decision and tier.",
                   {{"decision", key.first}, {"tier", key.second}}, static_cast<double>(count));
   }
+  set_duration(reconcile);
   groups.push_back(std::move(reconcile));
 
   Group schedule{.stage = "schedule"};
@@ -76,6 +86,7 @@ std::vector<Group> build_groups(const RunMetrics& m)
     schedule.set("idexx_sync_last_run_calls_skipped", "Skipped discharge calls of the last run by reason.",
                  {{"reason", reason}}, static_cast<double>(count));
   }
+  set_duration(schedule);
   groups.push_back(std::move(schedule));
 
   // The success timestamps, from their own registries, only when the run succeeded.

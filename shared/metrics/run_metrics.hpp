@@ -42,6 +42,9 @@ struct RunMetrics
   std::map<std::pair<std::string, std::string>, std::int64_t> links; // (decision, tier) from staging_matches
   std::map<std::string, std::int64_t> calls;          // outcome: scheduled, skipped, cancelled, failed
   std::map<std::string, std::int64_t> calls_skipped;  // skip reason (a fixed list, plus "other")
+  // extract, reconcile, schedule: first claim to last release over the run's items, in seconds;
+  // absent for a stage that claimed nothing.
+  std::map<std::string, double> stage_durations;
 
   // failed / all clinics of the run (0 for a run without clinics): the alert's ratio.
   [[nodiscard]] double clinic_failure_ratio() const;

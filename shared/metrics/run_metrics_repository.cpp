@@ -61,6 +61,16 @@ constexpr Query k_count_calls{"metrics.count_calls", R"sql(
    WHERE metadata ->> 'run_id' = $1 AND call_kind = 'discharge'
    GROUP BY 1, 2)sql"};
 
+// Per stage: the first claim to the last release of the run's items (work_queue.cpp writes both).
+constexpr Query k_stage_durations{"metrics.stage_durations", R"sql(
+  SELECT stage,
+         extract(epoch FROM max((w.stage_times ->> (working || '_finished'))::timestamptz)
+                          - min((w.stage_times ->> (working || '_started'))::timestamptz))::float8
+    FROM sync_work_items w,
+         (VALUES ('extract', 'extracting'), ('reconcile', 'reconciling'), ('schedule', 'scheduling')) AS s(stage, working)
+   WHERE w.run_id = $1 AND w.stage_times ? (working || '_started')
+   GROUP BY stage)sql"};
+
 std::optional<double> optional_double(const pqxx::field& field)
 {
   return field.is_null() ? std::nullopt : std::optional<double>(field.as<double>());
@@ -102,6 +112,11 @@ std::optional<RunMetrics> read_run_metrics(pqxx::transaction_base& tx, const Run
 
   for (const auto& row : db::run(tx, k_count_links, run.value)) {
     metrics.links[{row[0].as<std::string>(), row[1].as<std::string>()}] += row[2].as<std::int64_t>();
+  }
+  for (const auto& row : db::run(tx, k_stage_durations, run.value)) {
+    if (!row[1].is_null()) {
+      metrics.stage_durations[row[0].as<std::string>()] = row[1].as<double>();
+    }
   }
   for (const auto& row : db::run(tx, k_count_calls, run.value)) {
     const auto count = row[2].as<std::int64_t>();

@@ -19,7 +19,9 @@ constexpr Query k_fail_exhausted{"queue.fail_exhausted", R"sql(
 constexpr Query k_claim{"queue.claim", R"sql(
   UPDATE sync_work_items w
      SET state = $3, lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5),
-         attempts = w.attempts + 1, updated_at = now()
+         attempts = w.attempts + 1, updated_at = now(),
+         -- the first claim of this stage counts; a retried claim keeps it
+         stage_times = jsonb_build_object($3 || '_started', now()) || w.stage_times
    WHERE w.id = (SELECT id FROM sync_work_items
                   WHERE run_id = $1
                     AND (state = $2 OR (state = $3 AND lease_expires_at < now()))
@@ -31,7 +33,8 @@ constexpr Query k_claim{"queue.claim", R"sql(
 
 constexpr Query k_advance{"queue.advance", R"sql(
   UPDATE sync_work_items
-     SET state = $3, lease_owner = NULL, lease_expires_at = NULL, attempts = 0, updated_at = now()
+     SET state = $3, lease_owner = NULL, lease_expires_at = NULL, attempts = 0, updated_at = now(),
+         stage_times = stage_times || jsonb_build_object($4 || '_finished', now())
    WHERE id = $1 AND lease_owner = $2 AND state = $4)sql"};
 
 constexpr Query k_add_counts{"queue.add_counts",
@@ -40,12 +43,13 @@ constexpr Query k_add_counts{"queue.add_counts",
 constexpr Query k_fail{"queue.fail", R"sql(
   UPDATE sync_work_items
      SET state = 'failed', error_code = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL,
-         updated_at = now()
+         updated_at = now(), stage_times = stage_times || jsonb_build_object($5 || '_finished', now())
    WHERE id = $1 AND lease_owner = $2 AND state = $5)sql"};
 
 constexpr Query k_release{"queue.release", R"sql(
   UPDATE sync_work_items
-     SET state = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+     SET state = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+         stage_times = stage_times || jsonb_build_object($5 || '_finished', now())
    WHERE id = $1 AND lease_owner = $2 AND state = $5)sql"};
 
 constexpr Query k_renew{"queue.renew", R"sql(

@@ -1,5 +1,6 @@
 #include "shared/core/errors.hpp"
 #include "shared/db/migrator.hpp"
+#include "shared/metrics/run_metrics.hpp"
 #include "shared/runs/run_ledger.hpp"
 #include "shared/runs/work_queue.hpp"
 #include "tests/support/database_fixture.hpp"
@@ -174,6 +175,47 @@ BOOST_AUTO_TEST_CASE(a_failed_clinic_keeps_its_code_and_a_later_stage_does_not_c
   BOOST_TEST(state_of(*connection, item->id) == "failed");
   BOOST_TEST(!queue.claim_next(RunId{"f"}, k_reconcile_states).has_value());
   BOOST_TEST(queue.open_count(RunId{"f"}, k_extract_states) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(each_stage_records_its_first_claim_and_last_release_and_the_metrics_read_the_span)
+{
+  auto connection = database.connect();
+  RunLedger(*connection, {}).open_or_join(RunId{"t"}, Trigger::manual, k_from, k_to);
+  add_clinics(*connection, "t", 2);
+  WorkQueue queue(*connection, "w", {});
+  const auto first = queue.claim_next(RunId{"t"}, k_extract_states);
+  const auto second = queue.claim_next(RunId{"t"}, k_extract_states);
+  BOOST_REQUIRE(first && second);
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  {
+    pqxx::work tx(*connection);
+    queue.advance(tx, *first, k_extract_states);
+    tx.commit();
+  }
+  queue.fail(*second, k_extract_states, "idexx_unavailable", "HTTP 503 after 4 attempts");
+  const auto reconciling = queue.claim_next(RunId{"t"}, k_reconcile_states);
+  BOOST_REQUIRE(reconciling.has_value());
+  {
+    pqxx::work tx(*connection);
+    queue.advance(tx, *reconciling, k_reconcile_states);
+    tx.commit();
+  }
+  {
+    pqxx::read_transaction tx(*connection);
+    const auto times = tx.exec_params1("SELECT stage_times::text FROM sync_work_items WHERE id = $1", first->id)[0]
+                           .as<std::string>();
+    for (const char* key : {"extracting_started", "extracting_finished", "reconciling_started", "reconciling_finished"}) {
+      BOOST_TEST(times.find(key) != std::string::npos, key << " missing from " << times);
+    }
+  }
+  pqxx::read_transaction tx(*connection);
+  const auto metrics = shared::metrics::read_run_metrics(tx, RunId{"t"}, k_to);
+  BOOST_REQUIRE(metrics.has_value());
+  BOOST_REQUIRE(metrics->stage_durations.count("extract") == 1U);
+  BOOST_TEST(metrics->stage_durations.at("extract") >= 0.3); // first claim to the failure, 300 ms later at least
+  BOOST_TEST(metrics->stage_durations.at("extract") < 30.0);
+  BOOST_TEST(metrics->stage_durations.count("reconcile") == 1U);
+  BOOST_TEST(metrics->stage_durations.count("schedule") == 0U); // never claimed anything
 }
 
 BOOST_AUTO_TEST_SUITE_END()
