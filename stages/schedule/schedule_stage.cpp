@@ -99,7 +99,7 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
   }
   auto facts = shared::calls::load_case_call_facts(repo.transaction(), case_ids);
   for (const auto& consultation : consultations) {
-    if (repo.call_exists(consultation.case_id)) {
+    if (consultation.our_call_exists) {
       continue; // one discharge call per case, whatever run made it
     }
     auto& case_facts = facts.at(consultation.case_id);
