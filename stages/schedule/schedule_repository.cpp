@@ -40,7 +40,7 @@ constexpr Query k_linked{"schedule.select_linked_consultations", R"sql(
                     AND d.status IN ('queued', 'ringing', 'in_progress', 'completed')),
          coalesce(k.never_auto_schedule, false) OR NOT coalesce(k.auto_schedule_call, true),
          k.call_delay_days, k.preferred_call_time::text,
-         EXISTS (SELECT 1 FROM scheduled_discharge_calls o WHERE o.case_id = c.id AND o.call_kind = 'discharge')
+         (SELECT o.status FROM scheduled_discharge_calls o WHERE o.case_id = c.id AND o.call_kind = 'discharge')
     FROM consultation_sync_status s
     JOIN cases c ON c.id = s.case_id
     LEFT JOIN LATERAL (SELECT * FROM patients WHERE case_id = c.id ORDER BY created_at LIMIT 1) p ON true
@@ -56,7 +56,18 @@ constexpr Query k_insert_call{"schedule.insert_call", R"sql(
       (user_id, case_id, assistant_id, outbound_phone_number_id, customer_phone, scheduled_for, status,
        dynamic_variables, metadata, call_kind, publish_version, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9::jsonb, 'discharge', 1, now(), now())
-    ON CONFLICT (case_id, call_kind) DO NOTHING
+    -- A skipped row is decided again (data-model.md 6.2: notes arrived, a phone was fixed): it becomes
+    -- pending, or takes the new reason. Any other row is final for automatic scheduling; the same
+    -- reason again writes nothing, so a re-run changes nothing.
+    ON CONFLICT (case_id, call_kind) DO UPDATE
+      SET status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for, customer_phone = EXCLUDED.customer_phone,
+          assistant_id = EXCLUDED.assistant_id, outbound_phone_number_id = EXCLUDED.outbound_phone_number_id,
+          dynamic_variables = EXCLUDED.dynamic_variables,
+          metadata = (coalesce(scheduled_discharge_calls.metadata, '{}'::jsonb) - 'skip_reason') || EXCLUDED.metadata,
+          updated_at = now()
+      WHERE scheduled_discharge_calls.status = 'skipped'
+        AND (EXCLUDED.status = 'pending_publish' OR
+             scheduled_discharge_calls.metadata ->> 'skip_reason' IS DISTINCT FROM EXCLUDED.metadata ->> 'skip_reason')
     RETURNING id, case_id, status),
   marked AS (
     UPDATE cases SET auto_scheduled_at = coalesce(auto_scheduled_at, now()),
@@ -160,7 +171,7 @@ std::vector<LinkedConsultation> ScheduleRepository::linked_consultations(const s
         .pet_species = row[12].as<std::string>(), .owner_name = row[13].as<std::string>(),
         .owner_phone_raw = row[14].as<std::string>(), .product_call_exists = row[15].as<bool>(),
         .cadence_blocks = row[16].as<bool>(), .cadence_delay_days = optional_int(row[17]),
-        .cadence_call_time = optional_text(row[18]), .our_call_exists = row[19].as<bool>()});
+        .cadence_call_time = optional_text(row[18]), .our_call_status = optional_text(row[19])});
   }
   return out;
 }

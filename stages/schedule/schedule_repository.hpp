@@ -53,7 +53,7 @@ struct LinkedConsultation
   bool cadence_blocks = false;                  // the case type's cadence says no automatic call
   std::optional<int> cadence_delay_days;
   std::optional<std::string> cadence_call_time;
-  bool our_call_exists = false;                 // the case already has our discharge call row
+  std::optional<std::string> our_call_status;   // the status of the case's discharge call row, if any
 };
 
 // A call row waiting to be published (this run's or an earlier one's).
@@ -101,8 +101,9 @@ public:
     std::string dynamic_variables_json;
     std::string metadata_json;
   };
-  // Inserts the outbox row, unique per (case_id, call_kind): false when it already existed. A
-  // pending call also marks the case auto-scheduled, so the product's scheduler leaves it alone.
+  // Inserts the outbox row, unique per (case_id, call_kind), or decides a `skipped` row again
+  // (pending now, or a new reason); false when nothing was written. A pending call also marks the
+  // case auto-scheduled, so the product's scheduler leaves it alone.
   bool insert_call(const NewCall& call);
 
   std::vector<PendingCall> pending_calls(const shared::ClinicId& clinic);
