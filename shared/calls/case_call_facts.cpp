@@ -43,15 +43,6 @@ constexpr Query k_opted_out{"calls.opted_out_clients", R"sql(
   SELECT clinic_id, coalesce(phone, '') FROM clients
    WHERE communication_opt_out AND clinic_id = ANY($1::uuid[]))sql"};
 
-std::string uuid_array(const std::vector<std::string>& ids)
-{
-  std::string out = "{";
-  for (const auto& id : ids) {
-    out += (out.size() > 1 ? "," : "") + id;
-  }
-  return out + "}";
-}
-
 } // namespace
 
 std::optional<RefusalReason> standing_refusal(const CaseCallFacts& facts)
@@ -87,7 +78,7 @@ std::map<std::string, CaseCallFacts> load_case_call_facts(pqxx::transaction_base
     return out;
   }
   std::set<std::string> clinics;
-  for (const auto& row : shared::db::run(tx, k_facts, uuid_array(case_ids))) {
+  for (const auto& row : shared::db::run(tx, k_facts, shared::db::array_literal(case_ids))) {
     CaseCallFacts facts{.case_id = row[0].as<std::string>(), .clinic_id = row[1].as<std::string>(),
                         .case_status = row[2].as<std::string>(), .removed_from_pims = row[3].as<bool>(),
                         .case_calls_enabled = row[4].as<bool>(),
@@ -103,7 +94,7 @@ std::map<std::string, CaseCallFacts> load_case_call_facts(pqxx::transaction_base
   }
   std::map<std::string, std::set<std::string>> opted_out; // clinic -> E.164 numbers
   const std::vector<std::string> clinic_ids(clinics.begin(), clinics.end());
-  for (const auto& row : shared::db::run(tx, k_opted_out, uuid_array(clinic_ids))) {
+  for (const auto& row : shared::db::run(tx, k_opted_out, shared::db::array_literal(clinic_ids))) {
     opted_out[row[0].as<std::string>()].insert(row[1].as<std::string>());
   }
   for (auto& [id, facts] : out) {

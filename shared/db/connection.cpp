@@ -63,4 +63,23 @@ std::string sql_array(const std::vector<std::string>& elements)
   return out;
 }
 
+std::string array_literal(const std::vector<std::string>& values)
+{
+  std::string out = "{";
+  for (const auto& value : values) {
+    if (out.size() > 1) {
+      out += ',';
+    }
+    out += '"';
+    for (const char c : value) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 } // namespace shared::db

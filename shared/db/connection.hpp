@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace shared::db {
 
@@ -32,6 +33,10 @@ DatabaseConfig load_database_config(const config::ConfigFile& file);
 // Connects with application_name=idexx-sync.<component>, so pg_stat_activity names who holds a
 // lock. Throws DatabaseUnavailable.
 std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config, std::string_view component);
+
+// A Postgres array literal of `values`, each double-quoted and escaped: `{"a","b"}`. Binds a whole
+// list to one parameter (`= ANY($1::uuid[])`, `unnest($1::text[])`) so a batch is one round trip.
+std::string array_literal(const std::vector<std::string>& values);
 
 // A named SQL statement; the name becomes the prepared statement's name.
 struct Query

@@ -148,6 +148,7 @@ void publish_pending_calls(pqxx::connection& connection, shared::qstash::QstashP
       const std::lock_guard lock(slots.mutex);
       shared::db::with_transaction(connection, [&](pqxx::work& tx) {
         ScheduleRepository repo(tx);
+        std::vector<std::pair<std::string, shared::Instant>> moved;
         const auto earliest = clock.now() + settings.min_lead;
         for (std::size_t i = first; i < last; ++i) {
           const auto& call = pending[i];
@@ -160,10 +161,11 @@ void publish_pending_calls(pqxx::connection& connection, shared::qstash::QstashP
               [&](shared::Instant at) { return repo.take_start(k_vapi_account, at, settings.max_starts_per_minute); },
               &slots.hints);
           if (minute) {
-            repo.move_due_time(call.call_id, *minute);
+            moved.emplace_back(call.call_id, *minute);
           }
           dues[i - first] = minute;
         }
+        repo.move_due_times(moved);
       });
     }
     std::vector<std::size_t> indices;
@@ -204,11 +206,19 @@ void publish_pending_calls(pqxx::connection& connection, shared::qstash::QstashP
     // Whatever QStash accepted is recorded, also when it became unavailable half-way.
     shared::db::with_transaction(connection, [&](pqxx::work& tx) {
       ScheduleRepository repo(tx);
+      std::vector<std::pair<std::string, std::string>> accepted;
+      for (std::size_t k = 0; k < requests.size(); ++k) {
+        if (results[k]) {
+          accepted.emplace_back(pending[indices[k]].call_id, results[k]->message_id);
+        }
+      }
+      tally.published += static_cast<std::int64_t>(repo.mark_queued(accepted));
       for (std::size_t k = 0; k < requests.size(); ++k) {
         const auto& call = pending[indices[k]];
-        if (results[k] && repo.mark_queued(call.call_id, results[k]->message_id)) {
-          ++tally.published;
-        } else if (rejections[k] && repo.mark_failed(call.call_id, *rejections[k])) {
+        if (results[k]) {
+          continue;
+        }
+        if (rejections[k] && repo.mark_failed(call.call_id, *rejections[k])) {
           ++tally.failed;
           shared::logging::warn("call.rejected",
                                 {{"clinic_id", clinic.value}, {"call_id", call.call_id}, {"error", *rejections[k]}});

@@ -39,7 +39,8 @@ constexpr Query k_linked{"schedule.select_linked_consultations", R"sql(
                   WHERE d.case_id = c.id AND d.call_kind IS NULL
                     AND d.status IN ('queued', 'ringing', 'in_progress', 'completed')),
          coalesce(k.never_auto_schedule, false) OR NOT coalesce(k.auto_schedule_call, true),
-         k.call_delay_days, k.preferred_call_time::text
+         k.call_delay_days, k.preferred_call_time::text,
+         (SELECT o.status FROM scheduled_discharge_calls o WHERE o.case_id = c.id AND o.call_kind = 'discharge')
     FROM consultation_sync_status s
     JOIN cases c ON c.id = s.case_id
     LEFT JOIN LATERAL (SELECT * FROM patients WHERE case_id = c.id ORDER BY created_at LIMIT 1) p ON true
@@ -47,23 +48,33 @@ constexpr Query k_linked{"schedule.select_linked_consultations", R"sql(
    WHERE s.clinic_id = $1 AND s.sync_session_id = $2 AND s.status = 'synced'
    ORDER BY s.neo_consultation_id)sql"};
 
-constexpr Query k_call_exists{"schedule.call_exists",
-                              "SELECT 1 FROM scheduled_discharge_calls WHERE case_id = $1 AND call_kind = 'discharge'"};
-
+// The product's auto-scheduler picks cases with both columns NULL: a pending call sets them in the
+// same statement as its row (data-model.md 12).
 constexpr Query k_insert_call{"schedule.insert_call", R"sql(
-  INSERT INTO scheduled_discharge_calls
-    (user_id, case_id, assistant_id, outbound_phone_number_id, customer_phone, scheduled_for, status,
-     dynamic_variables, metadata, call_kind, publish_version, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9::jsonb, 'discharge', 1, now(), now())
-  ON CONFLICT (case_id, call_kind) DO NOTHING
-  RETURNING id)sql"};
-
-// The product's auto-scheduler picks cases with both columns NULL: set them in the same
-// transaction as the call row (data-model.md 12).
-constexpr Query k_mark_case_scheduled{"schedule.mark_case_scheduled", R"sql(
-  UPDATE cases SET auto_scheduled_at = coalesce(auto_scheduled_at, now()),
-                   scheduling_source = coalesce(scheduling_source, 'auto'), updated_at = now()
-   WHERE id = $1)sql"};
+  WITH inserted AS (
+    INSERT INTO scheduled_discharge_calls
+      (user_id, case_id, assistant_id, outbound_phone_number_id, customer_phone, scheduled_for, status,
+       dynamic_variables, metadata, call_kind, publish_version, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9::jsonb, 'discharge', 1, now(), now())
+    -- A skipped row is decided again (data-model.md 6.2: notes arrived, a phone was fixed): it becomes
+    -- pending, or takes the new reason. Any other row is final for automatic scheduling; the same
+    -- reason again writes nothing, so a re-run changes nothing.
+    ON CONFLICT (case_id, call_kind) DO UPDATE
+      SET status = EXCLUDED.status, scheduled_for = EXCLUDED.scheduled_for, customer_phone = EXCLUDED.customer_phone,
+          assistant_id = EXCLUDED.assistant_id, outbound_phone_number_id = EXCLUDED.outbound_phone_number_id,
+          dynamic_variables = EXCLUDED.dynamic_variables,
+          metadata = (coalesce(scheduled_discharge_calls.metadata, '{}'::jsonb) - 'skip_reason') || EXCLUDED.metadata,
+          updated_at = now()
+      WHERE scheduled_discharge_calls.status = 'skipped'
+        AND (EXCLUDED.status = 'pending_publish' OR
+             scheduled_discharge_calls.metadata ->> 'skip_reason' IS DISTINCT FROM EXCLUDED.metadata ->> 'skip_reason')
+    RETURNING id, case_id, status),
+  marked AS (
+    UPDATE cases SET auto_scheduled_at = coalesce(auto_scheduled_at, now()),
+                     scheduling_source = coalesce(scheduling_source, 'auto'), updated_at = now()
+     WHERE id IN (SELECT case_id FROM inserted WHERE status = 'pending_publish')
+    RETURNING id)
+  SELECT id FROM inserted)sql"};
 
 constexpr Query k_pending{"schedule.select_pending_calls", R"sql(
   SELECT d.id, d.publish_version, to_char(d.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -94,19 +105,21 @@ constexpr Query k_take_start{"schedule.take_start", R"sql(
   ON CONFLICT (account, minute) DO UPDATE SET used = s.used + 1 WHERE s.used < $3
   RETURNING used)sql"};
 
-constexpr Query k_move_due{"schedule.move_due_time", R"sql(
-  UPDATE scheduled_discharge_calls
-     SET scheduled_for = $2::timestamptz,
-         metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('start_slot', $2::text),
+constexpr Query k_move_due{"schedule.move_due_times", R"sql(
+  UPDATE scheduled_discharge_calls d
+     SET scheduled_for = m.due,
+         metadata = coalesce(d.metadata, '{}'::jsonb) || jsonb_build_object('start_slot', m.due::text),
          updated_at = now()
-   WHERE id = $1 AND status = 'pending_publish')sql"};
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS m(id, due)
+   WHERE d.id = m.id AND d.status = 'pending_publish')sql"};
 
 constexpr Query k_mark_queued{"schedule.mark_queued", R"sql(
-  UPDATE scheduled_discharge_calls
-     SET status = 'queued', qstash_message_id = $2,
-         metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('qstash_message_id', $2::text),
+  UPDATE scheduled_discharge_calls d
+     SET status = 'queued', qstash_message_id = m.message_id,
+         metadata = coalesce(d.metadata, '{}'::jsonb) || jsonb_build_object('qstash_message_id', m.message_id),
          updated_at = now()
-   WHERE id = $1 AND status = 'pending_publish')sql"};
+    FROM unnest($1::uuid[], $2::text[]) AS m(id, message_id)
+   WHERE d.id = m.id AND d.status = 'pending_publish')sql"};
 
 constexpr Query k_mark_failed{"schedule.mark_failed", R"sql(
   UPDATE scheduled_discharge_calls
@@ -158,14 +171,9 @@ std::vector<LinkedConsultation> ScheduleRepository::linked_consultations(const s
         .pet_species = row[12].as<std::string>(), .owner_name = row[13].as<std::string>(),
         .owner_phone_raw = row[14].as<std::string>(), .product_call_exists = row[15].as<bool>(),
         .cadence_blocks = row[16].as<bool>(), .cadence_delay_days = optional_int(row[17]),
-        .cadence_call_time = optional_text(row[18])});
+        .cadence_call_time = optional_text(row[18]), .our_call_status = optional_text(row[19])});
   }
   return out;
-}
-
-bool ScheduleRepository::call_exists(const std::string& case_id)
-{
-  return !shared::db::run(m_tx, k_call_exists, case_id).empty();
 }
 
 bool ScheduleRepository::insert_call(const NewCall& call)
@@ -174,13 +182,7 @@ bool ScheduleRepository::insert_call(const NewCall& call)
                                     call.phone_number_id, call.customer_phone,
                                     shared::format_iso8601(call.scheduled_for), call.status,
                                     call.dynamic_variables_json, call.metadata_json);
-  if (rows.empty()) {
-    return false;
-  }
-  if (call.status == "pending_publish") {
-    shared::db::run(m_tx, k_mark_case_scheduled, call.case_id);
-  }
-  return true;
+  return !rows.empty();
 }
 
 std::vector<PendingCall> ScheduleRepository::pending_calls(const shared::ClinicId& clinic)
@@ -202,14 +204,32 @@ bool ScheduleRepository::take_start(const std::string& account, shared::Instant 
   return !shared::db::run(m_tx, k_take_start, account, shared::format_iso8601(minute), max).empty();
 }
 
-void ScheduleRepository::move_due_time(const std::string& call_id, shared::Instant due)
+void ScheduleRepository::move_due_times(const std::vector<std::pair<std::string, shared::Instant>>& dues)
 {
-  shared::db::run(m_tx, k_move_due, call_id, shared::format_iso8601(due));
+  std::vector<std::string> ids;
+  std::vector<std::string> times;
+  for (const auto& [id, due] : dues) {
+    ids.push_back(id);
+    times.push_back(shared::format_iso8601(due));
+  }
+  if (!ids.empty()) {
+    shared::db::run(m_tx, k_move_due, shared::db::array_literal(ids), shared::db::array_literal(times));
+  }
 }
 
-bool ScheduleRepository::mark_queued(const std::string& call_id, const std::string& message_id)
+std::size_t ScheduleRepository::mark_queued(const std::vector<std::pair<std::string, std::string>>& messages)
 {
-  return shared::db::run(m_tx, k_mark_queued, call_id, message_id).affected_rows() == 1;
+  std::vector<std::string> ids;
+  std::vector<std::string> message_ids;
+  for (const auto& [id, message_id] : messages) {
+    ids.push_back(id);
+    message_ids.push_back(message_id);
+  }
+  if (ids.empty()) {
+    return 0;
+  }
+  return shared::db::run(m_tx, k_mark_queued, shared::db::array_literal(ids), shared::db::array_literal(message_ids))
+      .affected_rows();
 }
 
 bool ScheduleRepository::mark_failed(const std::string& call_id, const std::string& error)

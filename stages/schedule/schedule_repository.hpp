@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace schedule {
@@ -52,6 +53,7 @@ struct LinkedConsultation
   bool cadence_blocks = false;                  // the case type's cadence says no automatic call
   std::optional<int> cadence_delay_days;
   std::optional<std::string> cadence_call_time;
+  std::optional<std::string> our_call_status;   // the status of the case's discharge call row, if any
 };
 
 // A call row waiting to be published (this run's or an earlier one's).
@@ -86,8 +88,6 @@ public:
 
   ClinicCallSettings clinic(const shared::RunId& run, const shared::ClinicId& clinic);
   std::vector<LinkedConsultation> linked_consultations(const shared::ClinicId& clinic, const std::string& session_id);
-  // True when the case already has our discharge call row.
-  bool call_exists(const std::string& case_id);
 
   struct NewCall
   {
@@ -101,18 +101,20 @@ public:
     std::string dynamic_variables_json;
     std::string metadata_json;
   };
-  // Inserts the outbox row, unique per (case_id, call_kind): false when it already existed. A
-  // pending call also marks the case auto-scheduled, so the product's scheduler leaves it alone.
+  // Inserts the outbox row, unique per (case_id, call_kind), or decides a `skipped` row again
+  // (pending now, or a new reason); false when nothing was written. A pending call also marks the
+  // case auto-scheduled, so the product's scheduler leaves it alone.
   bool insert_call(const NewCall& call);
 
   std::vector<PendingCall> pending_calls(const shared::ClinicId& clinic);
   // Takes one of `max` starts of `minute` (UTC, whole minute) for the VAPI account, atomically
   // across pods: false when the minute is full.
   bool take_start(const std::string& account, shared::Instant minute, int max);
-  // Sets the due time to a start just taken and records it as metadata.start_slot.
-  void move_due_time(const std::string& call_id, shared::Instant due);
-  // pending_publish -> queued with the message id; false when someone else moved the row first.
-  bool mark_queued(const std::string& call_id, const std::string& message_id);
+  // Sets each call's due time to the start just taken for it, recorded as metadata.start_slot.
+  void move_due_times(const std::vector<std::pair<std::string, shared::Instant>>& dues);
+  // pending_publish -> queued with the message id, for (call id, message id) pairs in one
+  // statement; returns how many rows moved (a row someone else moved first is left alone).
+  std::size_t mark_queued(const std::vector<std::pair<std::string, std::string>>& messages);
   bool mark_failed(const std::string& call_id, const std::string& error);
 
   std::vector<ActiveCall> active_calls(const shared::ClinicId& clinic);

@@ -99,8 +99,8 @@ void plan_clinic(ScheduleRepository& repo, const ScheduleSettings& settings, con
   }
   auto facts = shared::calls::load_case_call_facts(repo.transaction(), case_ids);
   for (const auto& consultation : consultations) {
-    if (repo.call_exists(consultation.case_id)) {
-      continue; // one discharge call per case, whatever run made it
+    if (consultation.our_call_status && *consultation.our_call_status != "skipped") {
+      continue; // one discharge call per case, whatever run made it; only a skipped one is decided again
     }
     auto& case_facts = facts.at(consultation.case_id);
     if (!consultation.appointment_status.empty()) {

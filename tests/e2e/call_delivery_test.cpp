@@ -209,4 +209,29 @@ BOOST_AUTO_TEST_CASE(every_eligible_case_gets_exactly_one_call_through_reruns_a_
   BOOST_TEST(log.find("+1") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_call_skipped_for_a_bad_phone_is_scheduled_once_a_later_run_finds_the_phone_fixed)
+{
+  tests::PipelineWorld world(43, 2, 24);
+  const auto clinic = world.clinics[0].clinic_id;
+  execute(world, "UPDATE patients SET owner_phone = 'no phone on file' WHERE clinic_id = '" + clinic + "'");
+  world.run_pipeline("e2e-revive-1");
+  const std::string skipped_for_phone =
+      "SELECT count(*) FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id WHERE c.clinic_id = '" + clinic +
+      "' AND d.status = 'skipped' AND d.metadata ->> 'skip_reason' = 'phone_invalid'";
+  const auto skipped = count(world, skipped_for_phone);
+  BOOST_REQUIRE(skipped > 0);
+  const auto messages_before = world.qstash->messages().size();
+
+  execute(world, "UPDATE patients SET owner_phone = '(312) 555-0199' WHERE clinic_id = '" + clinic + "'");
+  world.run_pipeline("e2e-revive-2");
+  BOOST_TEST(count(world, skipped_for_phone) == 0);
+  BOOST_TEST(world.qstash->messages().size() == messages_before + static_cast<std::size_t>(skipped));
+  BOOST_TEST(count(world, "SELECT count(*) FROM scheduled_discharge_calls d JOIN cases c ON c.id = d.case_id "
+                          "WHERE c.clinic_id = '" + clinic + "' AND d.status = 'queued' AND d.customer_phone = '+13125550199' "
+                          "AND NOT (d.metadata ? 'skip_reason')") == skipped);
+  // A third run decides nothing again.
+  world.run_pipeline("e2e-revive-3");
+  BOOST_TEST(world.qstash->messages().size() == messages_before + static_cast<std::size_t>(skipped));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

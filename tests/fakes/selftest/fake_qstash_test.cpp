@@ -354,4 +354,43 @@ BOOST_AUTO_TEST_CASE(deliver_due_posts_signed_messages_to_their_destination)
                  .status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(deliver_twice_repeats_a_delivered_message_once_for_the_next_n)
+{
+  fakes::FakeHttpServer destination([](const fakes::FakeRequest&) { return fakes::FakeResponse{200, {}, "ok"}; });
+  fakes::FakeQstash qstash([] {
+    fakes::FakeQstashOptions options;
+    options.token = k_token;
+    return options;
+  }());
+  qstash.set_now(k_start);
+  const auto url = destination.base_url() + "/qstash/execute-call";
+  for (int i = 0; i < 3; ++i) {
+    const auto published = client::request(qstash.server().port(), "POST", "/v2/publish/" + url,
+                                           {{"Authorization", std::string("Bearer ") + k_token},
+                                            {"Upstash-Deduplication-Id", "d" + std::to_string(i)}},
+                                           "{}");
+    BOOST_REQUIRE_EQUAL(published.status, 200);
+  }
+  qstash.deliver_twice_next(2);
+  BOOST_TEST(qstash.deliver_due() == 3U);
+  BOOST_TEST(destination.requests().size() == 5U); // two of the three came twice
+  std::size_t repeated = 0;
+  for (const auto& message : qstash.messages()) {
+    BOOST_TEST(fakes::to_string(message.state) == std::string("delivered"));
+    repeated += message.deliveries.size() == 2 ? 1U : 0U;
+  }
+  BOOST_TEST(repeated == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(a_delayed_answer_comes_after_the_message_is_stored)
+{
+  QstashFixture fixture;
+  fixture.qstash.delay_publish_answers(std::chrono::milliseconds{300});
+  const auto started = std::chrono::steady_clock::now();
+  const auto response = fixture.publish({{"Upstash-Deduplication-Id", "slow-1"}}, "{}");
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST((std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{300}));
+  BOOST_TEST(fixture.qstash.messages().size() == 1U);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
